@@ -1,0 +1,53 @@
+package pool
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"sync"
+)
+
+// outputMu serialises whole lines from all workers, so two workers' lines
+// never mix inside one line, whatever the destination.
+var outputMu sync.Mutex
+
+// stdout and stderr look the streams up at each write, not once: the
+// notebook kernel gives every cell fresh ones, and output sent to a stale
+// stream is lost.
+func stdout() io.Writer { return os.Stdout }
+func stderr() io.Writer { return os.Stderr }
+
+// A lineWriter passes whole lines to its destination as soon as each line is
+// complete, and keeps a partial last line until Flush.
+type lineWriter struct {
+	dst func() io.Writer
+	buf []byte
+}
+
+func newLineWriter(dst func() io.Writer) *lineWriter { return &lineWriter{dst: dst} }
+
+// Write is called by os/exec's copying goroutine only, so buf needs no lock.
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	if i := bytes.LastIndexByte(w.buf, '\n'); i >= 0 {
+		w.emit(w.buf[:i+1])
+		w.buf = append(w.buf[:0], w.buf[i+1:]...)
+	}
+	// Report success even if the destination failed: a closed notebook
+	// stream must not kill the worker with a broken pipe.
+	return len(p), nil
+}
+
+// Flush writes a last line that had no newline.
+func (w *lineWriter) Flush() {
+	if len(w.buf) > 0 {
+		w.emit(append(w.buf, '\n'))
+		w.buf = w.buf[:0]
+	}
+}
+
+func (w *lineWriter) emit(lines []byte) {
+	outputMu.Lock()
+	defer outputMu.Unlock()
+	w.dst().Write(lines)
+}
