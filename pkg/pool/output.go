@@ -3,7 +3,6 @@ package pool
 import (
 	"bytes"
 	"io"
-	"os"
 	"sync"
 )
 
@@ -11,14 +10,11 @@ import (
 // never mix inside one line, whatever the destination.
 var outputMu sync.Mutex
 
-// stdout and stderr look the streams up at each write, not once: the
-// notebook kernel gives every cell fresh ones, and output sent to a stale
-// stream is lost.
-func stdout() io.Writer { return os.Stdout }
-func stderr() io.Writer { return os.Stderr }
-
 // A lineWriter passes whole lines to its destination as soon as each line is
 // complete, and keeps a partial last line until Flush.
+//
+// dst is called at each write, not once: the notebook kernel gives every
+// cell fresh streams, and output sent to a stale one is lost.
 type lineWriter struct {
 	dst func() io.Writer
 	buf []byte

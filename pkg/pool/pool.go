@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +68,24 @@ type Pool struct {
 	Worker string
 	// Env is added to the workers' environment (KEY=value entries).
 	Env []string
+	// Stdout and Stderr receive the workers' output, whole lines at a
+	// time; nil means the caller's os.Stdout and os.Stderr as they are at
+	// each write (a notebook kernel changes them for every cell).
+	Stdout, Stderr io.Writer
+}
+
+func (p *Pool) stdout() io.Writer {
+	if p.Stdout != nil {
+		return p.Stdout
+	}
+	return os.Stdout
+}
+
+func (p *Pool) stderr() io.Writer {
+	if p.Stderr != nil {
+		return p.Stderr
+	}
+	return os.Stderr
 }
 
 // New returns a pool that runs procs tasks at a time.

@@ -52,7 +52,7 @@ func (p *Pool) runProcess(ctx context.Context, worker string, t Task, timeout ti
 	}
 	cmd := exec.CommandContext(ctx, worker, append([]string{"worker", t.Name}, t.Args...)...)
 	cmd.Env = append(os.Environ(), p.Env...)
-	out, errOut := newLineWriter(stdout), newLineWriter(stderr)
+	out, errOut := newLineWriter(p.stdout), newLineWriter(p.stderr)
 	cmd.Stdout, cmd.Stderr = out, errOut
 	cmd.WaitDelay = waitDelay
 
