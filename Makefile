@@ -1,0 +1,27 @@
+# golocks: `make test` is what CI runs; see README.md.
+GO ?= go
+# Tests that build the kernel and drive Jupyter take minutes the first time.
+GOTEST_FLAGS ?= -count=1 -timeout 40m
+
+.PHONY: all build test lint deps
+all: build
+
+# The terminal tool and pool worker.
+build:
+	$(GO) build -trimpath -o build/golocks ./cmd/golocks
+
+# Everything: formatting, vet, the unit and cross-process tests, the race
+# detector on the library, and the kernel and notebook tests.
+test: lint
+	$(GO) test $(GOTEST_FLAGS) ./...
+	$(GO) test -race -count=1 ./pkg/...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Jupyter and friends from Debian's packages (apt-get as root).
+deps:
+	scripts/install-deps.sh
+
+-include kernel/kernel.mk

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what `make test` and `make run` need beyond Go: Jupyter's client
+# side and server from Debian's packages (PyPI is not used), and
+# python3-fasteners for the workbook's Python reference (make bench).
+# Used by .ci/run, `make run` and the Dockerfile alike, so there is one list.
+#
+# As root it installs with apt-get; otherwise it prints the one command to
+# run and fails if something is missing.
+set -euo pipefail
+
+packages=(
+  jupyter-nbconvert python3-nbclient jupyter-client python3-nbformat
+  jupyter-notebook python3-websocket python3-fasteners
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "golocks needs: sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
