@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# kernel/build.sh: build and install the golocks Jupyter kernel.
+#
+# One recipe for `make kernel` / `make install-kernel` (kernel/kernel.mk) and
+# for a container build stage:
+#
+#   kernel/build.sh build     # -> build/kernel/golocks/ (a kernelspec folder)
+#   kernel/build.sh install   # copy it into a Jupyter data dir (see below)
+#
+# The kernel is gophernotes (a Go kernel for Jupyter built on the gomacro
+# interpreter) with our packages compiled in, so it needs no Go toolchain at
+# run time. Steps of `build`, all driven by the versions pinned in the root
+# go.mod / go.sum (nothing is resolved at @latest):
+#   1. copy the pinned gophernotes module out of the module cache into a
+#      GOPATH-shaped tree under build/kernel/ (gomacro finds the folder it
+#      writes bindings to through GOPATH: see kernel/genbind);
+#   2. patch it (one change, explained at patch_gophernotes);
+#   3. give the copy the root module's build list, plus our module by path;
+#   4. run kernel/genbind: gomacro "import _b" bindings for every package
+#      under pkg/, for github.com/gofrs/flock, and fresh tables for the
+#      standard-library packages listed in KERNEL_STD (gomacro's own stop at
+#      Go 1.18: no atomic.Int64, errors.Join, sync.OnceFunc, ...);
+#   5. build the kernel (static, CGO_ENABLED=0, -trimpath) and the golocks
+#      worker next to it, and write the kernelspec (kernel.json and logos).
+#
+# Environment (all optional):
+#   KERNEL_BUILD         build folder (default: <repo>/build/kernel)
+#   KERNEL_NAME          kernelspec name (default: golocks)
+#   KERNEL_DISPLAY_NAME  name shown in Jupyter (default: "Go (golocks)")
+#   KERNEL_STD           standard-library packages to re-bind
+#   install only: PREFIX (installs to PREFIX/share/jupyter/kernels/NAME, as
+#   `jupyter kernelspec install --prefix` does), else JUPYTER_DATA_DIR, else
+#   `jupyter --data-dir`, else ~/.local/share/jupyter (the user's Jupyter).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${KERNEL_BUILD:-$ROOT/build/kernel}
+mkdir -p "$BUILD"
+BUILD=$(cd "$BUILD" && pwd)
+NAME=${KERNEL_NAME:-golocks}
+DISPLAY_NAME=${KERNEL_DISPLAY_NAME:-Go (golocks)}
+STD=${KERNEL_STD:-sync/atomic sync errors context time strings os math/rand/v2}
+
+GOPHERNOTES=github.com/gopherdata/gophernotes
+GOPATH_TREE=$BUILD/gopath
+SRC=$GOPATH_TREE/src/$GOPHERNOTES
+SPEC=$BUILD/$NAME           # the built kernelspec folder
+BIN=$SPEC/bin               # kernel and worker binaries live in the spec
+
+say() { printf 'kernel: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# patch_gophernotes makes gophernotes v0.7.5 start with the gomacro we pin.
+# Its bindings for its own `display` package (x_package.go) declare a proxy
+# for the JSONer interface whose JSON method returns `string`, while
+# display.JSONer's JSON returns map[string]interface{}. Old gomacro did not
+# check; the new one validates proxies against their interfaces when the
+# kernel loads "display", and the kernel dies at start with
+# `error loading package "display": proxy for interface JSONer is invalid`.
+# Making the proxy return map[string]interface{} fixes it (gophernotes'
+# master has the same change).
+patch_gophernotes() {
+	local f=$SRC/x_package.go
+	sed -i \
+		-e 's/^\(\tJSON_ *func(interface{})\) string$/\1 map[string]interface{}/' \
+		-e 's/^func (P \*proxy_JSONer) JSON() string {$/func (P *proxy_JSONer) JSON() map[string]interface{} {/' \
+		"$f"
+	# Fail loudly if the pinned source ever stops matching the patch.
+	[ "$(grep -c 'map\[string\]interface{}' "$f")" -ge 2 ] && ! grep -q 'JSON_ *func(interface{}) string' "$f" ||
+		die "the JSONer patch did not apply to $f (gophernotes version changed?)"
+}
+
+# pin_copy makes the gophernotes copy require our module, resolved to this
+# checkout. Our go.mod lists every module we build with (Go >= 1.17 go.mod
+# files list indirect ones too), including gophernotes and the gomacro and
+# zmq4 versions that work on Go 1.26, so the copy's module graph selects the
+# same versions as the root go.mod and go.sum: one set of pins.
+pin_copy() {
+	local args=(-go="$(cd "$ROOT" && go list -m -f '{{.GoVersion}}')"
+		-require="$MODULE@v0.0.0-00010101000000-000000000000" -replace="$MODULE=$ROOT")
+	# gomacro runs `go get PKG` (that is PKG@upgrade) before it loads a
+	# package. Replacing each other module we bind with its root version
+	# makes that a no-op, offline (GOPROXY=off below) or when a newer
+	# release exists.
+	local m
+	for m in $(cd "$ROOT" && go list -f '{{with .Module}}{{.Path}}@{{.Version}}{{end}}' $EXTERNAL | sort -u); do
+		args+=(-replace="${m%@*}=$m")
+	done
+	(cd "$SRC" && go mod edit "${args[@]}")
+	sort -u "$ROOT/go.sum" "$SRC/go.sum" -o "$SRC/go.sum"
+}
+
+write_kernel_json() { # dir-holding-bin dest-file
+	local dir=$1 out=$2
+	case $dir$DISPLAY_NAME in *[\"\\]*) die "no quotes or backslashes in paths or names, please: $dir" ;; esac
+	cat >"$out" <<EOF
+{
+  "argv": ["$dir/bin/golocks-kernel", "{connection_file}"],
+  "display_name": "$DISPLAY_NAME",
+  "language": "go",
+  "env": {"GOLOCKS_WORKER": "$dir/bin/golocks"},
+  "metadata": {"golocks": {"gophernotes": "$GP_VERSION"}}
+}
+EOF
+}
+
+build() {
+	command -v go >/dev/null || die "no go on PATH: building the kernel needs the Go toolchain"
+	cd "$ROOT"
+	MODULE=$(go list -m)
+	# The root module pins gophernotes (kernel/tools.go) and the gomacro and
+	# zmq4 versions it runs with; make sure all of it is in the module cache.
+	go mod download
+	GP_VERSION=$(go list -m -f '{{.Version}}' $GOPHERNOTES)
+	local moddir
+	moddir=$(go mod download -json "$GOPHERNOTES@$GP_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[ -d "$moddir" ] || die "gophernotes $GP_VERSION not in the module cache"
+
+	# Packages compiled into the kernel: every importable package under pkg/
+	# (picked up as they appear), the lock library, and fresh std tables.
+	local ours
+	ours=$(go list -e -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' ./pkg/... 2>/dev/null | grep -v '/internal\(/\|$\)' || true)
+	EXTERNAL=github.com/gofrs/flock
+	say "gophernotes $GP_VERSION, packages: $(echo $ours) $EXTERNAL; std: $STD"
+
+	rm -rf "$SRC" "$SPEC"
+	mkdir -p "$(dirname "$SRC")" "$BIN"
+	cp -R "$moddir" "$SRC"
+	chmod -R u+w "$SRC"
+	patch_gophernotes
+	pin_copy
+
+	say "generating bindings"
+	go build -o "$BUILD/genbind" ./kernel/genbind
+	# GOPROXY=off: from here on nothing is fetched; everything comes from
+	# the module cache as the root go.sum pinned it.
+	(cd "$SRC/imports" && GOPROXY=off GOFLAGS=-mod=mod "$BUILD/genbind" -gopath "$GOPATH_TREE" $ours $EXTERNAL $STD)
+
+	say "building the kernel"
+	(cd "$SRC" && CGO_ENABLED=0 GOPROXY=off GOFLAGS="-mod=mod -buildvcs=false" \
+		go build -trimpath -ldflags=-s -o "$BIN/golocks-kernel" .)
+	say "building the golocks worker"
+	CGO_ENABLED=0 go build -trimpath -o "$BIN/golocks" ./cmd/golocks
+
+	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$SPEC/"
+	write_kernel_json "$SPEC" "$SPEC/kernel.json"
+	say "built kernelspec $SPEC"
+}
+
+install() {
+	[ -x "$BIN/golocks-kernel" ] || die "not built yet: run 'make kernel' (or $0 build) first"
+	local data
+	if [ -n "${PREFIX:-}" ]; then
+		data=$PREFIX/share/jupyter
+	elif [ -n "${JUPYTER_DATA_DIR:-}" ]; then
+		data=$JUPYTER_DATA_DIR
+	elif command -v jupyter >/dev/null; then
+		data=$(jupyter --data-dir)
+	else
+		data=${XDG_DATA_HOME:-$HOME/.local/share}/jupyter
+	fi
+	local dest=$data/kernels/$NAME
+	GP_VERSION=$(sed -n 's/.*"gophernotes": "\(.*\)".*/\1/p' "$SPEC/kernel.json")
+	# Copy next to the destination, then swap it in: a kernel still running
+	# from the old folder keeps its binary, and a failed copy leaves the old
+	# install alone. kernel.json points into the installed folder, so the
+	# install does not depend on build/ staying around.
+	mkdir -p "$data/kernels"
+	local tmp
+	tmp=$(mktemp -d "$data/kernels/.$NAME.XXXXXX")
+	cp -R "$SPEC/." "$tmp/"
+	write_kernel_json "$dest" "$tmp/kernel.json"
+	chmod 755 "$tmp"
+	rm -rf "$dest"
+	mv "$tmp" "$dest"
+	say "installed kernelspec $dest (remove it with: jupyter kernelspec uninstall $NAME)"
+}
+
+case "${1:-}" in
+build) build ;;
+install) install ;;
+*) echo "usage: $0 build|install" >&2; exit 2 ;;
+esac

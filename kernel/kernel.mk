@@ -1,0 +1,30 @@
+# kernel/kernel.mk: the golocks Jupyter kernel (see kernel/README.md).
+# Included by the root Makefile; paths are relative to the repo root.
+# The recipe itself is kernel/build.sh, shared with container builds.
+#
+#   make kernel           build build/kernel/golocks/ (a kernelspec folder)
+#   make install-kernel   install it for this user, or under PREFIX=/dir
+#                         or JUPYTER_DATA_DIR=/dir
+
+KERNEL_BUILD ?= build/kernel
+KERNEL_NAME ?= golocks
+KERNEL_SPEC := $(KERNEL_BUILD)/$(KERNEL_NAME)
+
+# What the kernel is built from: the pins, the recipe, and the Go code it
+# compiles in (new packages under pkg/ are found again on every make run).
+# Nothing changed: make stops here, in well under a second.
+KERNEL_SOURCES := go.mod go.sum kernel/build.sh kernel/kernel.mk \
+	$(shell find pkg cmd kernel -name '*.go' -not -name '*_test.go' -not -path '*/testdata/*' 2>/dev/null)
+
+KERNEL_ENV = KERNEL_BUILD='$(abspath $(KERNEL_BUILD))' KERNEL_NAME='$(KERNEL_NAME)'
+
+.PHONY: kernel install-kernel
+
+kernel: $(KERNEL_SPEC)/kernel.json
+
+# build.sh writes kernel.json last, so a failed build is retried next time.
+$(KERNEL_SPEC)/kernel.json: $(KERNEL_SOURCES)
+	$(KERNEL_ENV) kernel/build.sh build
+
+install-kernel: kernel
+	$(KERNEL_ENV) PREFIX='$(PREFIX)' JUPYTER_DATA_DIR='$(JUPYTER_DATA_DIR)' kernel/build.sh install
