@@ -1,0 +1,197 @@
+package shared
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The cross-process tests re-run this test binary as child processes. The
+// role and its arguments travel in the environment; TestMain runs the role
+// instead of the tests.
+const (
+	childRoleEnv = "GOLOCKS_SHARED_TEST_CHILD"
+	childArgsEnv = "GOLOCKS_SHARED_TEST_ARGS"
+	argSep       = "\x1f"
+)
+
+func TestMain(m *testing.M) {
+	if role := os.Getenv(childRoleEnv); role != "" {
+		var args []string
+		if a := os.Getenv(childArgsEnv); a != "" {
+			args = strings.Split(a, argSep)
+		}
+		if err := runChild(role, args); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runChild plays one role. Each role reports on stdout, one line per step,
+// and takes its cues from stdin; stdin at EOF (the test ended or died) makes
+// it exit, so no child outlives its test.
+func runChild(role string, args []string) error {
+	in := bufio.NewReader(os.Stdin)
+	switch role {
+	case "increment": // mode path lockPath n
+		n, err := strconv.Atoi(args[3])
+		if err != nil {
+			return err
+		}
+		// Start together: the parent releases all children at once, so
+		// that they overlap even though starting a process takes longer
+		// than a short loop.
+		fmt.Println("ready")
+		if _, err := in.ReadString('\n'); err != nil {
+			return fmt.Errorf("waiting for go: %w", err)
+		}
+		return Increment(args[0], args[1], args[2], n)
+	case "hold": // kind path: take the lock, hold it until told "unlock"
+		var lock, unlock func() error
+		switch args[0] {
+		case "value":
+			v, err := OpenValue(args[1])
+			if err != nil {
+				return err
+			}
+			lock, unlock = v.Lock, v.Unlock
+		case "mutex":
+			mu, err := OpenMutex(args[1])
+			if err != nil {
+				return err
+			}
+			lock, unlock = mu.Lock, mu.Unlock
+		}
+		if err := lock(); err != nil {
+			return err
+		}
+		fmt.Println("locked")
+		if line, err := in.ReadString('\n'); err != nil || line != "unlock\n" {
+			return fmt.Errorf("holder: stdin %q, %v", line, err)
+		}
+		if err := unlock(); err != nil {
+			return err
+		}
+		fmt.Println("unlocked")
+		_, err := in.ReadString('\n') // hold the process (not the lock) until the end
+		if err == io.EOF {
+			return nil
+		}
+		return err
+	case "futexwait": // path val: sleep on the mutex word in the kernel
+		mu, err := OpenMutex(args[0])
+		if err != nil {
+			return err
+		}
+		val, err := strconv.ParseUint(args[1], 10, 32)
+		if err != nil {
+			return err
+		}
+		fmt.Println("waiting")
+		timedOut, err := futexWait(mu.lk.word, uint32(val), 10*time.Second)
+		fmt.Printf("timedOut=%v err=%v\n", timedOut, err)
+		return nil
+	case "exit":
+		return nil
+	}
+	return fmt.Errorf("unknown role %q", role)
+}
+
+// child is a running child process of this test binary.
+type child struct {
+	t      testing.TB
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string
+	stderr bytes.Buffer
+}
+
+func startChild(t testing.TB, role string, args ...string) *child {
+	t.Helper()
+	c := &child{t: t, lines: make(chan string, 16)}
+	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	// In a -race build the race runtime sleeps 1 s at exit (to catch late
+	// reports); children have no goroutines to wait for, so skip the sleep.
+	c.cmd.Env = append(os.Environ(), childRoleEnv+"="+role, childArgsEnv+"="+strings.Join(args, argSep),
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	c.cmd.Stderr = &c.stderr
+	var err error
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+		close(c.lines)
+	}()
+	t.Cleanup(func() {
+		c.stdin.Close()
+		if c.cmd.ProcessState == nil {
+			c.cmd.Process.Kill()
+			c.cmd.Wait()
+		}
+	})
+	return c
+}
+
+func (c *child) pid() int { return c.cmd.Process.Pid }
+
+// expect waits for the child's next line and checks it.
+func (c *child) expect(want string) {
+	c.t.Helper()
+	select {
+	case line, ok := <-c.lines:
+		if !ok {
+			c.cmd.Wait()
+			c.t.Fatalf("child %d exited before %q; stderr: %s", c.pid(), want, c.stderr.String())
+		}
+		if line != want {
+			c.t.Fatalf("child %d said %q, want %q", c.pid(), line, want)
+		}
+	case <-time.After(20 * time.Second):
+		c.t.Fatalf("child %d: no %q after 20s; stderr: %s", c.pid(), want, c.stderr.String())
+	}
+}
+
+func (c *child) send(line string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.stdin, line+"\n"); err != nil {
+		c.t.Fatalf("child %d: %v", c.pid(), err)
+	}
+}
+
+// wait waits for the child to exit and fails the test if it failed.
+func (c *child) wait() {
+	c.t.Helper()
+	c.stdin.Close()
+	if err := c.cmd.Wait(); err != nil {
+		c.t.Fatalf("child %d: %v; stderr: %s", c.pid(), err, c.stderr.String())
+	}
+}
+
+// kill kills the child with SIGKILL. The caller decides whether to reap it.
+func (c *child) kill() {
+	c.t.Helper()
+	if err := c.cmd.Process.Kill(); err != nil {
+		c.t.Fatal(err)
+	}
+}

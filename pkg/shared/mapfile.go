@@ -1,0 +1,190 @@
+package shared
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"unsafe"
+)
+
+// The layout of a shared file. It starts with a header so that a path that
+// names someone else's file (a typo, a text file) is refused rather than
+// overwritten:
+//
+//	offset 0   magic    "golocks\x00"
+//	offset 8   version  uint32, little-endian (1)
+//	offset 12  kind     uint32, little-endian (1 value, 2 raw value, 3 mutex)
+//	offset 16  payload, 8-byte aligned:
+//	  value:     int64 value at 16, uint32 lock word at 24, padding: 32 bytes
+//	  raw value: int64 value at 16:                                24 bytes
+//	  mutex:     uint32 lock word at 16, padding:                   24 bytes
+//
+// The payload is in the machine's own byte order, because processes read it
+// with atomic instructions; a shared file is meant for processes of one
+// machine, never for another architecture.
+const (
+	fileMagic   = "golocks\x00"
+	fileVersion = 1
+	headerSize  = 16
+	valueOffset = 16 // value and raw value
+	vlockOffset = 24 // the lock word of a value
+	mlockOffset = 16 // the lock word of a mutex
+)
+
+// fileKind says which of the three layouts a file has.
+type fileKind uint32
+
+const (
+	kindValue fileKind = 1
+	kindRaw   fileKind = 2
+	kindMutex fileKind = 3
+)
+
+func (k fileKind) String() string {
+	switch k {
+	case kindValue:
+		return "value"
+	case kindRaw:
+		return "raw value"
+	case kindMutex:
+		return "mutex"
+	}
+	return "kind " + strconv.Itoa(int(k))
+}
+
+func (k fileKind) size() int {
+	if k == kindValue {
+		return 32
+	}
+	return 24
+}
+
+// mapping is one process's view of a shared file.
+type mapping struct {
+	path string
+	data []byte // from mmap; nil after unmap
+}
+
+// int64At and uint32At point into the mapping. The offsets above are
+// multiples of the word size and mmap returns page-aligned memory, so the
+// words are aligned, as sync/atomic requires.
+func (m *mapping) int64At(off int) *int64 { return (*int64)(unsafe.Pointer(&m.data[off])) }
+
+func (m *mapping) uint32At(off int) *uint32 { return (*uint32)(unsafe.Pointer(&m.data[off])) }
+
+func (m *mapping) unmap() error {
+	data := m.data
+	m.data = nil
+	if err := munmap(data); err != nil {
+		return fmt.Errorf("close %s: %w", m.path, err)
+	}
+	return nil
+}
+
+// openMapping maps the shared file of the given kind at path, creating it if
+// it does not exist. It never writes to a file that already exists: an
+// existing file is only read (its size and header) and, if it is of the right
+// kind, mapped as it is, so its current value is kept.
+func openMapping(path string, kind fileKind) (*mapping, error) {
+	if path == "" {
+		return nil, fmt.Errorf("open shared %s: empty path", kind)
+	}
+	// Several processes may open a missing file at once. Each creates a
+	// private, fully initialised temporary file and hard-links it to path;
+	// link(2) fails if path exists, so exactly one wins and the others open
+	// the winner's file. No process ever sees a half-initialised file. The
+	// loop is bounded because a dangling symlink at path makes open say "does
+	// not exist" and link say "exists" forever.
+	for attempt := 0; attempt < 10; attempt++ {
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err == nil {
+			m, err := mapExisting(f, path, kind)
+			f.Close() // the mapping outlives the descriptor
+			return m, err
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open shared %s %s: %w", kind, path, err)
+		}
+		m, err := create(path, kind)
+		if errors.Is(err, fs.ErrExist) {
+			continue // another process created it first: open that one
+		}
+		return m, err
+	}
+	return nil, fmt.Errorf("open shared %s %s: path exists but cannot be opened (a dangling symlink?)", kind, path)
+}
+
+// mapExisting checks that f is a shared file of the given kind, then maps it.
+func mapExisting(f *os.File, path string, kind fileKind) (*mapping, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open shared %s %s: %w", kind, path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("open shared %s %s: not a regular file (mode %v), left untouched: %w", kind, path, st.Mode(), ErrFormat)
+	}
+	if st.Size() != int64(kind.size()) {
+		return nil, fmt.Errorf("open shared %s %s: %d bytes, a %s file has %d; not ours, left untouched: %w",
+			kind, path, st.Size(), kind, kind.size(), ErrFormat)
+	}
+	var hdr [headerSize]byte
+	if _, err := f.ReadAt(hdr[:], 0); err != nil {
+		return nil, fmt.Errorf("open shared %s %s: read header: %w", kind, path, err)
+	}
+	if !bytes.Equal(hdr[:8], []byte(fileMagic)) {
+		return nil, fmt.Errorf("open shared %s %s: no golocks header; not ours, left untouched: %w", kind, path, ErrFormat)
+	}
+	if v := binary.LittleEndian.Uint32(hdr[8:]); v != fileVersion {
+		return nil, fmt.Errorf("open shared %s %s: format version %d, this library reads version %d; left untouched: %w",
+			kind, path, v, fileVersion, ErrFormat)
+	}
+	if k := fileKind(binary.LittleEndian.Uint32(hdr[12:])); k != kind {
+		return nil, fmt.Errorf("open shared %s %s: it holds a golocks %s, not a %s; left untouched: %w", kind, path, k, kind, ErrFormat)
+	}
+	data, err := mmap(f, kind.size())
+	if err != nil {
+		return nil, fmt.Errorf("open shared %s %s: map: %w", kind, path, err)
+	}
+	return &mapping{path: path, data: data}, nil
+}
+
+// create makes a new, initialised shared file at path and maps it. It returns
+// an error wrapping fs.ErrExist, untouched, if path appeared meanwhile.
+func create(path string, kind fileKind) (*mapping, error) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	tmpPath := filepath.Join(dir, "."+base+".tmp"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatUint(rand.Uint64(), 36))
+	tmp, err := os.OpenFile(tmpPath, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("create shared %s %s: directory %s does not exist: %w", kind, path, dir, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("create shared %s %s: %w", kind, path, err)
+	}
+	defer tmp.Close()
+	defer os.Remove(tmpPath) // after the link, path keeps the file
+
+	buf := make([]byte, kind.size()) // payload zero: value 0, lock free
+	copy(buf, fileMagic)
+	binary.LittleEndian.PutUint32(buf[8:], fileVersion)
+	binary.LittleEndian.PutUint32(buf[12:], uint32(kind))
+	if _, err := tmp.Write(buf); err != nil {
+		return nil, fmt.Errorf("create shared %s %s: %w", kind, path, err)
+	}
+	if err := os.Link(tmpPath, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("create shared %s %s: %w", kind, path, err)
+	}
+	data, err := mmap(tmp, kind.size())
+	if err != nil {
+		return nil, fmt.Errorf("create shared %s %s: map: %w", kind, path, err)
+	}
+	return &mapping{path: path, data: data}, nil
+}

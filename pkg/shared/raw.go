@@ -1,0 +1,74 @@
+package shared
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// RawValue is an int64 shared by every process that opens the same file,
+// without a lock: Python's multiprocessing.RawValue('q', 0).
+//
+// Use it with a separate Mutex when one lock guards several values, or with
+// Add alone when one atomic counter is all you need. Get and Set are still
+// each one atomic load or store (Python's RawValue makes no such promise, but
+// in Go a plain load or store on memory another process writes would be a
+// data race), so it is the same lost-update lesson as Value without the lock.
+//
+// A RawValue is safe for concurrent use by goroutines.
+type RawValue struct {
+	val  atomic.Pointer[int64] // into the mapping; after Close, a private copy
+	m    *mapping
+	path string
+	mu   sync.Mutex // serialises Close
+	shut bool
+}
+
+// OpenRaw opens the shared raw value in the file at path, creating the file
+// (mode 0644, value 0) if it does not exist, with the same rules as
+// OpenValue. A raw value file is not a value file: each refuses the other.
+func OpenRaw(path string) (*RawValue, error) {
+	m, err := openMapping(path, kindRaw)
+	if err != nil {
+		return nil, err
+	}
+	r := &RawValue{m: m, path: path}
+	r.val.Store(m.int64At(valueOffset))
+	return r, nil
+}
+
+// Get returns the value (one atomic load).
+func (r *RawValue) Get() int64 { return atomic.LoadInt64(r.val.Load()) }
+
+// Set stores x (one atomic store).
+func (r *RawValue) Set(x int64) { atomic.StoreInt64(r.val.Load(), x) }
+
+// Add adds d and returns the new value, as one atomic read-modify-write.
+func (r *RawValue) Add(d int64) int64 { return atomic.AddInt64(r.val.Load(), d) }
+
+// Path returns the path the RawValue was opened with.
+func (r *RawValue) Path() string {
+	if r == nil {
+		return ""
+	}
+	return r.path
+}
+
+// Close unmaps the file; the file stays, with its value. After Close, Get,
+// Set and Add act on a private copy of the last value, no longer shared.
+// Close must not run at the same time as other methods of the same RawValue.
+func (r *RawValue) Close() error {
+	if r == nil {
+		return errNil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.shut {
+		return fmt.Errorf("close %s: %w", r.path, ErrClosed)
+	}
+	r.shut = true
+	last := new(int64) // allocated, hence 8-byte aligned even on 32-bit systems
+	*last = r.Get()
+	r.val.Store(last)
+	return r.m.unmap()
+}

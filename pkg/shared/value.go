@@ -1,0 +1,134 @@
+package shared
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Value is an int64 shared by every process that opens the same file, with
+// its own cross-process lock in that file: Python's
+// multiprocessing.Value('q', 0), with Lock/Unlock as value.get_lock().
+//
+// Use it when several processes update one number. Get and Set are each
+// atomic, like value.value in Python (whose lock guards each load and each
+// store), but a read followed by a write is not: v.Set(v.Get()+1) in several
+// processes loses updates exactly as value.value += 1 does. Hold the lock
+// around the read-modify-write, or use Add, which is one atomic instruction.
+//
+// A Value is safe for concurrent use by goroutines; the lock excludes both
+// other processes and other goroutines of this process.
+type Value struct {
+	val atomic.Pointer[int64] // into the mapping; after Close, a private copy
+	lk  plock
+	m   *mapping
+	mu  sync.Mutex // serialises Close
+}
+
+// OpenValue opens the shared value in the file at path, creating the file
+// (mode 0644, value 0, lock free) if it does not exist. An existing value
+// file is reused with its current value: Set(0) to start over. A path that
+// names any other file is an error wrapping ErrFormat, and that file is left
+// untouched. Close the Value when done.
+func OpenValue(path string) (*Value, error) {
+	if !lockSupported {
+		return nil, fmt.Errorf("open shared value %s: cross-process lock: %w", path, ErrNotSupported)
+	}
+	m, err := openMapping(path, kindValue)
+	if err != nil {
+		return nil, err
+	}
+	v := &Value{m: m, lk: plock{word: m.uint32At(vlockOffset), path: path}}
+	v.val.Store(m.int64At(valueOffset))
+	return v, nil
+}
+
+// Get returns the value: one atomic load, like reading value.value.
+func (v *Value) Get() int64 { return atomic.LoadInt64(v.val.Load()) }
+
+// Set stores x: one atomic store, like assigning value.value. It does not
+// take the lock.
+func (v *Value) Set(x int64) { atomic.StoreInt64(v.val.Load(), x) }
+
+// Add adds d and returns the new value, as one atomic read-modify-write: the
+// lock-free way to count, which loses no updates and needs no Lock.
+func (v *Value) Add(d int64) int64 { return atomic.AddInt64(v.val.Load(), d) }
+
+// Lock takes the value's lock, waiting at most DefaultTimeout. Use it, like
+// Python's `with value.get_lock():`, around a read-modify-write that must not
+// interleave with other processes'. If the holder died, Lock takes the lock
+// over. On timeout it returns a *TimeoutError naming the holder.
+func (v *Value) Lock() error {
+	if v == nil {
+		return errNil
+	}
+	return v.lk.lockTimeout(DefaultTimeout)
+}
+
+// LockTimeout is Lock waiting at most d; with d <= 0 it tries once.
+func (v *Value) LockTimeout(d time.Duration) error {
+	if v == nil {
+		return errNil
+	}
+	return v.lk.lockTimeout(d)
+}
+
+// LockContext is Lock waiting until ctx is done (noticed within 20 ms). A
+// ctx without a deadline is still bounded by DefaultTimeout. A free lock is
+// taken even if ctx is already done.
+func (v *Value) LockContext(ctx context.Context) error {
+	if v == nil {
+		return errNil
+	}
+	return v.lk.lockContext(ctx)
+}
+
+// TryLock takes the lock if it is free (or its holder is dead) and reports
+// whether it did; it never waits.
+func (v *Value) TryLock() (bool, error) {
+	if v == nil {
+		return false, errNil
+	}
+	return v.lk.tryLock()
+}
+
+// Unlock releases the lock. It is an error wrapping ErrNotLocked if this
+// process does not hold it.
+func (v *Value) Unlock() error {
+	if v == nil {
+		return errNil
+	}
+	return v.lk.unlock()
+}
+
+// Path returns the path the Value was opened with.
+func (v *Value) Path() string {
+	if v == nil {
+		return ""
+	}
+	return v.lk.path
+}
+
+// Close unmaps the file; the file itself stays, with its value, for the next
+// OpenValue. Close does not release a lock this process holds: Unlock first
+// (if the process exits instead, other processes take the lock over). After
+// Close, Lock, TryLock and Unlock return an error wrapping ErrClosed, and
+// Get, Set and Add act on a private copy of the last value, no longer shared.
+// Close must not run at the same time as other methods of the same Value.
+func (v *Value) Close() error {
+	if v == nil {
+		return errNil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.lk.closed.Load() {
+		return v.lk.closedErr("close")
+	}
+	v.lk.closed.Store(true)
+	last := new(int64) // allocated, hence 8-byte aligned even on 32-bit systems
+	*last = v.Get()
+	v.val.Store(last)
+	return v.m.unmap()
+}
