@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// errHelp means -h was asked for and usage was printed: exit 0.
+var errHelp = errors.New("help")
+
+// parseFlags parses args into fs, turning the flag package's errors into
+// one-line usage errors and refusing stray arguments.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return errHelp
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// positive parses a whole number > 0 named what.
+func positive(what, s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 {
+		return 0, usagef("%s: %q is not a whole number greater than 0", what, s)
+	}
+	return n, nil
+}
+
+// parseCounts parses "1000,2000".
+func parseCounts(s string) ([]int, error) {
+	var counts []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := positive("--counts", f)
+		if err != nil {
+			return nil, err
+		}
+		counts = append(counts, n)
+	}
+	return counts, nil
+}
+
+// oneOf checks that v is one of the allowed values of flag name.
+func oneOf(name, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return usagef("%s: %q is not one of %s", name, v, strings.Join(allowed, ", "))
+}
+
+// checkFilePath checks that path can be a file we create or rewrite: its
+// directory exists and it is not itself a directory. It changes nothing.
+func checkFilePath(flagName, path string) error {
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usagef("%s %s: directory %s does not exist", flagName, path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usagef("%s %s: is a directory", flagName, path)
+	}
+	return nil
+}
+
+// checkLockPath checks that path can serve as a lock file: it opens (and
+// creates, if missing) the file the way the lock will. A lock file is never
+// deleted, so creating it early costs nothing.
+func checkLockPath(flagName, path string) error {
+	if err := checkFilePath(flagName, path); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
+	if err != nil {
+		return usagef("%s %s: cannot be opened as a lock file: %v", flagName, path, errors.Unwrap(err))
+	}
+	return f.Close()
+}
+
+// A result is one experiment's outcome, printed as text or JSON. The JSON
+// keys match the Python reference's exactly.
+type result struct {
+	Expected int64   `json:"expected"`
+	Got      int64   `json:"got"`
+	Lost     int64   `json:"lost"`
+	Elapsed  float64 `json:"elapsed_s"`
+}
+
+func newResult(expected, got int64, elapsed time.Duration) result {
+	return result{
+		Expected: expected,
+		Got:      got,
+		Lost:     expected - got,
+		Elapsed:  math.Round(elapsed.Seconds()*1e6) / 1e6,
+	}
+}
+
+func (r result) print(w io.Writer, asJSON bool) {
+	if asJSON {
+		b, _ := json.Marshal(r) // four numbers: cannot fail
+		fmt.Fprintf(w, "%s\n", b)
+		return
+	}
+	fmt.Fprintf(w, "expected %d got %d lost %d in %.3fs\n", r.Expected, r.Got, r.Lost, r.Elapsed)
+}
