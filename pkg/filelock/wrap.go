@@ -1,0 +1,43 @@
+package filelock
+
+import "fmt"
+
+// Wrap returns f made to hold the lock file at path for each call: Go's
+// form of Python's @interprocess_locked(path). Use it when every call of f,
+// from any process or goroutine, must run alone.
+//
+// Each call opens its own handle (so concurrent calls in one process also
+// exclude each other), waits at most DefaultTimeout, runs f and unlocks.
+// The result is f's error, or the lock's. If f panics the lock is released
+// and the panic goes on.
+func Wrap(path string, f func() error) func() error {
+	return func() (err error) {
+		if f == nil {
+			return fmt.Errorf("lock %s: nil function", path)
+		}
+		l := New(path)
+		if err := l.Lock(); err != nil {
+			return err
+		}
+		defer func() {
+			if uerr := l.Unlock(); uerr != nil && err == nil {
+				err = uerr
+			}
+		}()
+		return f()
+	}
+}
+
+// WrapWork is Wrap for the workbook's work(maxCount, filename) signature,
+// so a locked work keeps its arguments:
+//
+//	locked := filelock.WrapWork("/tmp/tmp_lock", counter.Work)
+//	err := locked(1000, "parallel.txt")
+func WrapWork(path string, work func(maxCount int, filename string) error) func(maxCount int, filename string) error {
+	return func(maxCount int, filename string) error {
+		if work == nil {
+			return fmt.Errorf("lock %s: nil function", path)
+		}
+		return Wrap(path, func() error { return work(maxCount, filename) })()
+	}
+}
