@@ -1,0 +1,81 @@
+package counter
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// checkArgs rejects bad arguments before any file is touched, so a rejected
+// call never damages an existing counter.
+func checkArgs(maxCount int, filename string) error {
+	if maxCount < 0 {
+		return fmt.Errorf("work %s: negative count %d", filename, maxCount)
+	}
+	return checkPath("work", filename)
+}
+
+// checkPath reports a path that cannot be a regular file: empty, in a
+// missing directory, or a directory itself. A missing file is fine.
+func checkPath(what, path string) error {
+	if path == "" {
+		return fmt.Errorf("%s: empty file name", what)
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s %s: %s is not a directory", what, path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s %s: is a directory", what, path)
+	}
+	return nil
+}
+
+// check validates a Counter and maxCount.
+func (c Counter) check(maxCount int) error {
+	if err := checkArgs(maxCount, c.File); err != nil {
+		return err
+	}
+	if c.Timeout < 0 {
+		return fmt.Errorf("counter %s: negative timeout %v", c.File, c.Timeout)
+	}
+	if c.LockFile != "" {
+		if err := checkPath("lock", c.LockFile); err != nil {
+			return err
+		}
+		// Never lock the data file: CrashSafe renames a new file over it,
+		// and a lock on the old inode would guard nothing.
+		if samePath(c.LockFile, c.File) {
+			return fmt.Errorf("counter %s: the lock file must be a separate file", c.File)
+		}
+	}
+	if c.Trace != "" {
+		if err := checkPath("trace", c.Trace); err != nil {
+			return err
+		}
+		if samePath(c.Trace, c.File) || samePath(c.Trace, c.LockFile) {
+			return errors.New("counter: the trace file must be a separate file")
+		}
+	}
+	return nil
+}
+
+// samePath reports whether a and b name the same file, existing or not.
+func samePath(a, b string) bool {
+	if b == "" {
+		return false
+	}
+	if sa, err := os.Stat(a); err == nil {
+		if sb, err := os.Stat(b); err == nil {
+			return os.SameFile(sa, sb)
+		}
+	}
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == ab
+}
