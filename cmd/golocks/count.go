@@ -107,8 +107,11 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 	}
 
 	start := time.Now()
-	_, runErr := p.Run(tasks...)
+	results, runErr := p.Run(tasks...)
 	elapsed := time.Since(start)
+	if !anyStarted(results) {
+		return runErr // nothing ran: no result to show
+	}
 
 	expected := 0
 	for _, n := range counts {

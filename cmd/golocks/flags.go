@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/golocks/golocks/pkg/pool"
 )
 
 // errHelp means -h was asked for and usage was printed: exit 0.
@@ -119,4 +121,14 @@ func (r result) print(w io.Writer, asJSON bool) {
 		return
 	}
 	fmt.Fprintf(w, "expected %d got %d lost %d in %.3fs\n", r.Expected, r.Got, r.Lost, r.Elapsed)
+}
+
+// anyStarted reports whether at least one worker process started.
+func anyStarted(results []pool.Result) bool {
+	for _, r := range results {
+		if r.PID != 0 {
+			return true
+		}
+	}
+	return false
 }

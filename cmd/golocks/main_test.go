@@ -179,3 +179,13 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestNoWorkerBinary(t *testing.T) {
+	t.Setenv("GOLOCKS_WORKER", "/no/such/golocks")
+	for _, cmd := range []string{"count", "shared"} {
+		code, out, errOut := golocks(cmd, "--json")
+		if code != 1 || out != "" || !strings.Contains(errOut, "worker") {
+			t.Errorf("%s with no worker: exit %d, stdout %q, stderr %q; want exit 1, no result, an error naming the worker", cmd, code, out, errOut)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/golocks/golocks/pkg/pool"
@@ -50,15 +51,18 @@ func sharedCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeAll()
 
-	counts := make([]int, *procs)
-	for i := range counts {
-		counts[i] = count
-	}
 	p := pool.New(*procs)
 	p.Stdout = stderr
 	start := time.Now()
-	runErr := p.Map("shared", counts, *mode, path, lockPath)
+	tasks := make([]pool.Task, *procs)
+	for i := range tasks {
+		tasks[i] = pool.Task{Name: "shared", Args: []string{strconv.Itoa(count), *mode, path, lockPath}}
+	}
+	results, runErr := p.Run(tasks...)
 	elapsed := time.Since(start)
+	if !anyStarted(results) {
+		return runErr // nothing ran: no result to show
+	}
 
 	newResult(int64(*procs)*int64(count), get(), elapsed).print(stdout, *asJSON)
 	return runErr

@@ -79,13 +79,18 @@ func (p *Pool) runProcess(ctx context.Context, worker string, t Task, timeout ti
 }
 
 // worker finds the worker binary: Pool.Worker, $GOLOCKS_WORKER, this
-// program if it is golocks, then golocks on $PATH.
+// program if it is golocks, then golocks on $PATH. A binary that is named
+// but missing is an error before any task starts.
 func (p *Pool) worker() (string, error) {
-	if p.Worker != "" {
-		return p.Worker, nil
-	}
-	if w := os.Getenv("GOLOCKS_WORKER"); w != "" {
-		return w, nil
+	for _, w := range []struct{ path, from string }{{p.Worker, "Pool.Worker"}, {os.Getenv("GOLOCKS_WORKER"), "$GOLOCKS_WORKER"}} {
+		if w.path == "" {
+			continue
+		}
+		path, err := exec.LookPath(w.path)
+		if err != nil {
+			return "", fmt.Errorf("pool: worker binary %s (from %s): %w", w.path, w.from, errors.Unwrap(err))
+		}
+		return path, nil
 	}
 	if self, err := os.Executable(); err == nil && filepath.Base(self) == "golocks" {
 		return self, nil
