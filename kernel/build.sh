@@ -166,8 +166,8 @@ install() {
 	# install alone. kernel.json points into the installed folder, so the
 	# install does not depend on build/ staying around.
 	mkdir -p "$data/kernels"
-	local tmp
 	tmp=$(mktemp -d "$data/kernels/.$NAME.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT # a half-copied folder must not stay behind
 	cp -R "$SPEC/." "$tmp/"
 	write_kernel_json "$dest" "$tmp/kernel.json"
 	chmod 755 "$tmp"
