@@ -176,8 +176,17 @@ install() {
 	say "installed kernelspec $dest (remove it with: jupyter kernelspec uninstall $NAME)"
 }
 
+# One build or install at a time per build folder: `go test ./...` may run
+# the kernel and notebook tests, each wanting the kernel, at once.
+lock() {
+	if command -v flock >/dev/null; then
+		exec 9>"$BUILD/.lock"
+		flock 9
+	fi
+}
+
 case "${1:-}" in
-build) build ;;
-install) install ;;
+build) lock; build ;;
+install) lock; install ;;
 *) echo "usage: $0 build|install" >&2; exit 2 ;;
 esac
