@@ -1,0 +1,242 @@
+"""Make the workbook's student and solution copies from one source.
+
+usage: /usr/bin/python3 notebooks/nbcopies.py build [--execute KERNEL] SRC OUT
+       /usr/bin/python3 notebooks/nbcopies.py check SRC OUT
+
+build   reads every SRC/*.ipynb and writes OUT/student/ and OUT/solution/
+        (same file names). With --execute, runs each solution copy top to
+        bottom on the kernelspec KERNEL (in a fresh temp folder, so the
+        files the notebook writes land there) and saves it with its outputs;
+        an error in a cell not tagged raises-exception fails the build.
+check   regenerates into a temp folder and compares with OUT: the student
+        copies must be identical; the solution copies must have the same
+        cells, sources and metadata (outputs and execution counts vary from
+        run to run: races are random, timings differ), every code cell must
+        have been run, and none may show an error unless tagged
+        raises-exception. Exit status 1, with the reasons, if anything is
+        stale.
+
+The convention is nbgrader's (see notebooks/README.md):
+- a cell tagged "solution" is an exercise or an answer;
+- in it, the lines between one holding "BEGIN SOLUTION" and one holding
+  "END SOLUTION" (`// BEGIN SOLUTION` in Go, `### BEGIN SOLUTION` in
+  Markdown) are the solution: the solution copy keeps them (without the
+  marker lines), the student copy gets a stub instead, indented like the
+  marker: `// YOUR CODE HERE` in code, `*Answer here*` in Markdown;
+- a solution cell without markers is a solution as a whole;
+- markers in a cell without the tag are an error (a forgotten tag would
+  hand out the solution).
+Needs Debian's python3-nbformat and python3-nbclient; PyPI is not used.
+"""
+
+import argparse
+import copy
+import os
+import sys
+import tempfile
+
+import nbformat
+
+SOLUTION_TAG = "solution"
+RAISES_TAG = "raises-exception"  # nbclient's own tag: an error is expected
+BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
+STUB = {"code": "// YOUR CODE HERE", "markdown": "*Answer here*"}
+
+
+class SourceError(Exception):
+    pass
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def split_solution(cell, where):
+    """Return the cell's source for (solution copy, student copy)."""
+    lines = cell.source.split("\n")
+    marked = any(BEGIN in l or END in l for l in lines)
+    if SOLUTION_TAG not in tags(cell):
+        if marked:
+            raise SourceError("%s: solution markers in a cell not tagged %r" % (where, SOLUTION_TAG))
+        return cell.source, cell.source
+    if cell.cell_type not in STUB:
+        raise SourceError("%s: a %s cell cannot be a solution" % (where, cell.cell_type))
+    stub = STUB[cell.cell_type]
+    if not marked:
+        return cell.source, stub
+    solution, student, inside = [], [], False
+    for n, line in enumerate(lines, 1):
+        if BEGIN in line:
+            if inside:
+                raise SourceError("%s line %d: %s inside a solution" % (where, n, BEGIN))
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            student.append(indent + stub)
+        elif END in line:
+            if not inside:
+                raise SourceError("%s line %d: %s without %s" % (where, n, END, BEGIN))
+            inside = False
+        else:
+            solution.append(line)
+            if not inside:
+                student.append(line)
+    if inside:
+        raise SourceError("%s: %s without %s" % (where, BEGIN, END))
+    return "\n".join(solution), "\n".join(student)
+
+
+def blank(cell):
+    """Clear what running a cell leaves behind."""
+    if cell.cell_type == "code":
+        cell.outputs = []
+        cell.execution_count = None
+    cell.metadata.pop("execution", None)
+
+
+def make_copies(path):
+    """Return (solution, student) notebooks for the source at path."""
+    src = nbformat.read(path, as_version=4)
+    solution, student = copy.deepcopy(src), copy.deepcopy(src)
+    for i, cell in enumerate(src.cells):
+        where = "%s cell %d (id %s)" % (os.path.basename(path), i + 1, cell.get("id"))
+        solution.cells[i].source, student.cells[i].source = split_solution(cell, where)
+        blank(solution.cells[i])
+        blank(student.cells[i])
+    nbformat.validate(solution)
+    nbformat.validate(student)
+    return solution, student
+
+
+def sources(src_dir):
+    names = sorted(n for n in os.listdir(src_dir) if n.endswith(".ipynb"))
+    if not names:
+        raise SourceError("no notebooks in %s" % src_dir)
+    return names
+
+
+def execute(nb, kernel, name):
+    """Run nb top to bottom in a fresh folder; an unexpected error fails."""
+    from nbclient import NotebookClient
+
+    with tempfile.TemporaryDirectory(prefix="golocks-nb-") as work:
+        client = NotebookClient(
+            nb,
+            kernel_name=kernel,
+            timeout=120,
+            allow_errors=False,  # except in cells tagged raises-exception
+            record_timing=False,  # timestamps would change on every build
+            resources={"metadata": {"path": work}},
+        )
+        try:
+            client.execute()
+        except Exception as err:
+            raise SourceError("%s: %s" % (name, err)) from err
+    for cell in nb.cells:
+        coalesce_streams(cell)
+
+
+def coalesce_streams(cell):
+    """Merge consecutive outputs of one stream into one, as Jupyter shows
+    them: the kernel sends each line a worker prints as an output of its own,
+    and thousands of them would make the file many times larger."""
+    merged = []
+    for out in cell.get("outputs", []):
+        last = merged[-1] if merged else None
+        if last and out.output_type == last.output_type == "stream" and out.name == last.name:
+            last.text += out.text
+        else:
+            merged.append(out)
+    if "outputs" in cell:
+        cell.outputs = merged
+
+
+def build(src_dir, out_dir, kernel=None):
+    for sub in ("solution", "student"):
+        os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
+    for name in sources(src_dir):
+        solution, student = make_copies(os.path.join(src_dir, name))
+        if kernel:
+            print("running %s on %s ..." % (name, kernel), file=sys.stderr)
+            execute(solution, kernel, name)
+        nbformat.write(solution, os.path.join(out_dir, "solution", name))
+        nbformat.write(student, os.path.join(out_dir, "student", name))
+
+
+def comparable(nb):
+    """The parts of a solution copy that do not vary between executions."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("language_info", None)  # filled in by the kernel
+    for cell in nb.cells:
+        blank(cell)
+    return nbformat.writes(nb)
+
+
+def ran_cleanly(nb, name):
+    """Problems with a committed solution copy's outputs."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        where = "solution/%s cell %d (id %s)" % (name, i + 1, cell.get("id"))
+        if cell.execution_count is None:
+            problems.append(where + ": not run; run `make notebooks`")
+        for out in cell.outputs:
+            if out.output_type == "error" and RAISES_TAG not in tags(cell):
+                problems.append("%s: error %s: %s" % (where, out.get("ename"), out.get("evalue")))
+    return problems
+
+
+def check(src_dir, out_dir):
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="golocks-nbcheck-") as fresh:
+        build(src_dir, fresh)
+        for sub in ("solution", "student"):
+            want = set(os.listdir(os.path.join(fresh, sub)))
+            have_dir = os.path.join(out_dir, sub)
+            have = set(n for n in os.listdir(have_dir) if n.endswith(".ipynb")) if os.path.isdir(have_dir) else set()
+            for name in sorted(want - have):
+                problems.append("%s/%s: missing" % (sub, name))
+            for name in sorted(have - want):
+                problems.append("%s/%s: no source for it in %s" % (sub, name, src_dir))
+            for name in sorted(want & have):
+                new = nbformat.read(os.path.join(fresh, sub, name), as_version=4)
+                old = nbformat.read(os.path.join(have_dir, name), as_version=4)
+                if sub == "student":
+                    same = nbformat.writes(new) == nbformat.writes(old)
+                else:
+                    same = comparable(new) == comparable(old)
+                    problems += ran_cleanly(old, name)
+                if not same:
+                    problems.append("%s/%s: stale (its source changed)" % (sub, name))
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Make and check the workbook's student and solution copies.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="write OUT/student and OUT/solution from SRC")
+    b.add_argument("--execute", metavar="KERNEL", help="run the solution copies on this kernelspec")
+    c = sub.add_parser("check", help="fail if the copies in OUT are stale")
+    for p in (b, c):
+        p.add_argument("src", metavar="SRC")
+        p.add_argument("out", metavar="OUT")
+    args = ap.parse_args()
+    if args.cmd == "build":
+        build(args.src, args.out, args.execute)
+        return 0
+    problems = check(args.src, args.out)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print("notebook copies are stale or broken: run `make notebooks`", file=sys.stderr)
+        return 1
+    print("notebook copies up to date: %s" % ", ".join(sources(args.src)))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except SourceError as err:
+        print("nbcopies: %s" % err, file=sys.stderr)
+        sys.exit(1)
