@@ -25,3 +25,5 @@ deps:
 	scripts/install-deps.sh
 
 -include kernel/kernel.mk
+# make notebooks: the workbook's student and solution copies (notebooks/README.md).
+-include notebooks/notebooks.mk
