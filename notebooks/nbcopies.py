@@ -1,13 +1,15 @@
 """Make the workbook's student and solution copies from one source.
 
-usage: /usr/bin/python3 notebooks/nbcopies.py build [--execute KERNEL] SRC OUT
+usage: /usr/bin/python3 notebooks/nbcopies.py build [--execute KERNEL [--force]] SRC OUT
        /usr/bin/python3 notebooks/nbcopies.py check SRC OUT
 
 build   reads every SRC/*.ipynb and writes OUT/student/ and OUT/solution/
         (same file names). With --execute, runs each solution copy top to
         bottom on the kernelspec KERNEL (in a fresh temp folder, so the
         files the notebook writes land there) and saves it with its outputs;
-        an error in a cell not tagged raises-exception fails the build.
+        an error in a cell not tagged raises-exception fails the build. A
+        solution copy already run from the same source is kept as it is,
+        unless --force.
 check   regenerates into a temp folder and compares with OUT: the student
         copies must be identical; the solution copies must have the same
         cells, sources and metadata (outputs and execution counts vary from
@@ -150,15 +152,21 @@ def coalesce_streams(cell):
         cell.outputs = merged
 
 
-def build(src_dir, out_dir, kernel=None):
+def build(src_dir, out_dir, kernel=None, force=False):
     for sub in ("solution", "student"):
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
     for name in sources(src_dir):
         solution, student = make_copies(os.path.join(src_dir, name))
-        if kernel:
-            print("running %s on %s ..." % (name, kernel), file=sys.stderr)
-            execute(solution, kernel, name)
-        nbformat.write(solution, os.path.join(out_dir, "solution", name))
+        solution_path = os.path.join(out_dir, "solution", name)
+        if kernel and not force and up_to_date(solution, solution_path):
+            # Its outputs would only change by chance: keep them (and the
+            # diff small).
+            print("%s: solution copy up to date, not run again" % name, file=sys.stderr)
+        else:
+            if kernel:
+                print("running %s on %s ..." % (name, kernel), file=sys.stderr)
+                execute(solution, kernel, name)
+            nbformat.write(solution, solution_path)
         nbformat.write(student, os.path.join(out_dir, "student", name))
 
 
@@ -171,7 +179,15 @@ def comparable(nb):
     return nbformat.writes(nb)
 
 
-def ran_cleanly(nb, name):
+def up_to_date(solution, path):
+    """Whether the solution copy at path was run from this very source."""
+    if not os.path.exists(path):
+        return False
+    old = nbformat.read(path, as_version=4)
+    return comparable(old) == comparable(solution) and not run_problems(old, os.path.basename(path))
+
+
+def run_problems(nb, name):
     """Problems with a committed solution copy's outputs."""
     problems = []
     for i, cell in enumerate(nb.cells):
@@ -205,7 +221,7 @@ def check(src_dir, out_dir):
                     same = nbformat.writes(new) == nbformat.writes(old)
                 else:
                     same = comparable(new) == comparable(old)
-                    problems += ran_cleanly(old, name)
+                    problems += run_problems(old, name)
                 if not same:
                     problems.append("%s/%s: stale (its source changed)" % (sub, name))
     return problems
@@ -216,13 +232,14 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="write OUT/student and OUT/solution from SRC")
     b.add_argument("--execute", metavar="KERNEL", help="run the solution copies on this kernelspec")
+    b.add_argument("--force", action="store_true", help="with --execute, run even the solution copies that are up to date")
     c = sub.add_parser("check", help="fail if the copies in OUT are stale")
     for p in (b, c):
         p.add_argument("src", metavar="SRC")
         p.add_argument("out", metavar="OUT")
     args = ap.parse_args()
     if args.cmd == "build":
-        build(args.src, args.out, args.execute)
+        build(args.src, args.out, args.execute, args.force)
         return 0
     problems = check(args.src, args.out)
     for p in problems:
