@@ -1,4 +1,5 @@
-# golocks: `make test` is what CI runs; see README.md.
+# golocks: `make run` opens the workbook in Jupyter, `make test` is what CI
+# runs; see README.md.
 GO ?= go
 # Tests that build the kernel and drive Jupyter take minutes the first time.
 GOTEST_FLAGS ?= -count=1 -timeout 40m
@@ -25,5 +26,7 @@ deps:
 	scripts/install-deps.sh
 
 -include kernel/kernel.mk
+# make run: Jupyter on the workbook (scripts/run.sh).
+include scripts/run.mk
 # make notebooks: the workbook's student and solution copies (notebooks/README.md).
 -include notebooks/notebooks.mk
