@@ -108,7 +108,7 @@ func TestMakeRun(t *testing.T) {
 	})
 
 	t.Run("workbook served", func(t *testing.T) {
-		checkServedFolder(t, root, base, token)
+		checkServedFolder(t, root, filepath.Join(dir, "home", "golocks-workbook"), base, token)
 	})
 
 	t.Run("cell over the websocket", func(t *testing.T) {
@@ -228,7 +228,7 @@ func privateEnv(t *testing.T, dir string) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
-		case k == "HOME", k == "GOCACHE", k == "GOMODCACHE", k == "GOPATH", k == "PORT", k == "NOTEBOOKS", k == "PREFIX",
+		case k == "HOME", k == "GOCACHE", k == "GOMODCACHE", k == "GOPATH", k == "PORT", k == "NOTEBOOKS", k == "WORKBOOK", k == "PREFIX",
 			k == "MAKEFLAGS", k == "MFLAGS", k == "MAKELEVEL",
 			strings.HasPrefix(k, "JUPYTER"), strings.HasPrefix(k, "KERNEL_"), strings.HasPrefix(k, "XDG_"):
 			continue
@@ -528,10 +528,19 @@ func (r response) json(t *testing.T, code int, v any) {
 	}
 }
 
-// checkServedFolder: the server's root is the workbook's student copy, and
-// each of its notebooks asks for the golocks kernel.
-func checkServedFolder(t *testing.T, root, base, token string) {
+// checkServedFolder: the server's root is the user's own copy of the
+// workbook, made from the student copy (so a student's edits never touch
+// the repository), and each of its notebooks asks for the golocks kernel.
+func checkServedFolder(t *testing.T, root, workbook, base, token string) {
 	t.Helper()
+	copies, _ := filepath.Glob(filepath.Join(root, "notebooks", "student", "*.ipynb"))
+	for _, src := range copies {
+		a, _ := os.ReadFile(src)
+		b, err := os.ReadFile(filepath.Join(workbook, filepath.Base(src)))
+		if err != nil || string(a) != string(b) {
+			t.Errorf("%s: not copied from the student copy into %s (%v)", filepath.Base(src), workbook, err)
+		}
+	}
 	student := filepath.Join(root, "notebooks", "student")
 	ents, err := os.ReadDir(student)
 	if err != nil {
