@@ -4,6 +4,9 @@
 # python3-fasteners for the workbook's Python reference (make bench).
 # Used by .ci/run, `make run` and the Dockerfile alike, so there is one list.
 #
+# `install-deps.sh test` adds what running the tests needs on a bare
+# machine: make, and a C compiler for the race detector (cgo).
+#
 # As root it installs with apt-get; otherwise it prints the one command to
 # run and fails if something is missing.
 set -euo pipefail
@@ -12,6 +15,9 @@ packages=(
   jupyter-nbconvert python3-nbclient jupyter-client python3-nbformat
   jupyter-notebook python3-websocket python3-fasteners
 )
+if [ "${1:-}" = test ]; then
+  packages+=(make gcc libc6-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
