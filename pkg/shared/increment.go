@@ -6,7 +6,7 @@ import (
 )
 
 // Increment is one worker process's part of the shared-value experiment:
-// what `golocks worker shared <mode> <path> <lockPath> <n>` runs in each
+// what `golocks worker shared <n> <mode> <path> [lockPath]` runs in each
 // process. It adds 1 to the shared value at path n times, in one of four
 // ways:
 //
