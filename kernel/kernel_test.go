@@ -4,9 +4,9 @@ package kernel
 // into a private Jupyter folder, then drive it through Jupyter's own client
 // (nbclient and jupyter_client, Debian's packages, run with /usr/bin/python3)
 // with no Go toolchain on the PATH, and check what each notebook cell shows.
+// The Jupyter plumbing is internal/jupytertest, shared with notebooks/.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,39 +17,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golocks/golocks/internal/jupytertest"
 )
 
-const (
-	kernelName = "golocks"
-	python     = "/usr/bin/python3" // another python3 may come first on PATH, without Jupyter
-	debianPkgs = "jupyter-nbconvert python3-nbclient jupyter-client python3-nbformat jupyter-notebook"
-)
+const kernelName = jupytertest.KernelName
 
 func TestKernel(t *testing.T) {
-	requireJupyterClient(t)
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	data := filepath.Join(dir, "jupyter-data")
-
-	// Build (seconds when nothing changed: make and the Go build cache) and
-	// install into the private data dir. The build itself needs Go; only
-	// the Jupyter side below runs without it.
-	start := time.Now()
-	build := exec.Command("make", "-C", root, "-f", "kernel/kernel.mk", "install-kernel", "JUPYTER_DATA_DIR="+data)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("make install-kernel: %v\n%s", err, out)
-	}
-	t.Logf("make install-kernel: %v", time.Since(start).Round(time.Millisecond))
-	spec := filepath.Join(data, "kernels", kernelName)
-	checkKernelSpec(t, spec)
-
-	env := jupyterEnv(t, dir, data)
+	// The build needs Go; only the Jupyter side below runs without it.
+	k := jupytertest.InstallKernel(t)
+	checkKernelSpec(t, filepath.Join(k.Data, "kernels", kernelName))
 
 	t.Run("kernel_info", func(t *testing.T) {
-		out := runPython(t, env, dir, filepath.Join(root, "kernel", "kernel_info.py"), kernelName)
+		out := jupytertest.RunPython(t, k.Env, k.Dir, filepath.Join(k.Root, "kernel", "kernel_info.py"), kernelName)
 		var info struct {
 			Seconds float64
 			Reply   struct {
@@ -57,7 +37,7 @@ func TestKernel(t *testing.T) {
 				LanguageInfo   struct{ Name, Version string } `json:"language_info"`
 			}
 		}
-		if err := json.Unmarshal(lastLine(out), &info); err != nil {
+		if err := json.Unmarshal(jupytertest.LastLine(out), &info); err != nil {
 			t.Fatalf("kernel_info.py output: %v\n%s", err, out)
 		}
 		if info.Reply.LanguageInfo.Name != "go" {
@@ -68,22 +48,8 @@ func TestKernel(t *testing.T) {
 	})
 
 	t.Run("notebook", func(t *testing.T) {
-		testNotebook(t, root, dir, env)
+		testNotebook(t, k)
 	})
-}
-
-// requireJupyterClient fails (never skips) when the Jupyter client side is
-// not installed: CI must install it.
-func requireJupyterClient(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Fatalf("make is needed to build the kernel: %v", err)
-	}
-	out, err := exec.Command(python, "-c", "import nbclient, nbformat, jupyter_client").CombinedOutput()
-	if err != nil {
-		t.Fatalf("Jupyter's client side is missing for %s (%v):\n%s\ninstall Debian's packages: apt-get install -y --no-install-recommends %s",
-			python, err, out, debianPkgs)
-	}
 }
 
 func checkKernelSpec(t *testing.T, spec string) {
@@ -115,95 +81,33 @@ func checkKernelSpec(t *testing.T, spec string) {
 	}
 }
 
-// jupyterEnv is the environment of the Jupyter client and so of the
-// kernel: a private home and Jupyter folders, and a PATH without any
-// folder that holds a `go` binary, so the kernel cannot fall back on the
-// toolchain (gomacro would, to compile a package it lacks).
-func jupyterEnv(t *testing.T, dir, data string) []string {
-	t.Helper()
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch {
-		case k == "PATH", k == "HOME", strings.HasPrefix(k, "JUPYTER"), strings.HasPrefix(k, "GO"):
-			continue
-		}
-		env = append(env, kv)
-	}
-	var path []string
-	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
-		if st, err := os.Stat(filepath.Join(d, "go")); err == nil && !st.IsDir() {
-			t.Logf("left out of the kernel's PATH: %s (has go)", d)
-			continue
-		}
-		path = append(path, d)
-	}
-	env = append(env,
-		"PATH="+strings.Join(path, string(os.PathListSeparator)),
-		"HOME="+filepath.Join(dir, "home"),
-		"JUPYTER_DATA_DIR="+data,
-		"JUPYTER_PATH="+data,
-		"JUPYTER_CONFIG_DIR="+filepath.Join(dir, "jupyter-config"),
-		"JUPYTER_RUNTIME_DIR="+filepath.Join(dir, "jupyter-runtime"),
-		"PYDEVD_DISABLE_FILE_VALIDATION=1", // quiets a debugger warning from ipykernel's python
-	)
-	for _, d := range path {
-		if _, err := os.Stat(filepath.Join(d, "go")); err == nil {
-			t.Fatalf("go still reachable in %s", d)
-		}
-	}
-	return env
-}
-
-func runPython(t *testing.T, env []string, dir string, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(python, args...)
-	cmd.Env, cmd.Dir = env, dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, stderr.Bytes())
-	}
-	return out
-}
-
-func lastLine(b []byte) []byte {
-	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
-	return lines[len(lines)-1]
-}
-
 // A cell of the test notebook, and what its output must show.
 type cell struct {
 	id, src string
 	check   func(t *testing.T, out output)
 }
 
-// output is what one executed cell showed.
-type output struct {
-	text  string // stdout and stderr streams, and the cell's result
-	error string // the error output (a panic, a compile error), "" if none
-}
+// output is what one executed cell showed: its Text (streams and result)
+// and Error (a panic, a compile error), "" if none.
+type output = jupytertest.Cell
 
-func testNotebook(t *testing.T, root, dir string, env []string) {
-	pkgs := goList(t, root, "./pkg/...")
+func testNotebook(t *testing.T, k *jupytertest.Kernel) {
+	pkgs := goList(t, k.Root, "./pkg/...")
 	if len(pkgs) == 0 {
 		t.Fatal("go list ./pkg/... found no packages")
 	}
 	cells := notebookCells(pkgs)
 
-	work := filepath.Join(dir, "work")
+	work := filepath.Join(k.Dir, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	in, out := filepath.Join(work, "kernel-test.ipynb"), filepath.Join(dir, "kernel-test.out.ipynb")
+	in, out := filepath.Join(work, "kernel-test.ipynb"), filepath.Join(k.Dir, "kernel-test.out.ipynb")
 	writeNotebook(t, in, cells)
 
 	start := time.Now()
-	summary := runPython(t, env, work, filepath.Join(root, "kernel", "run_notebook.py"), kernelName, in, out, "60")
-	t.Logf("notebook, %d cells: %v; %s", len(cells), time.Since(start).Round(time.Millisecond), lastLine(summary))
-
-	outs := readOutputs(t, out)
+	outs, summary := k.RunNotebook(t, in, out, 60)
+	t.Logf("notebook, %d cells: %v; %s", len(cells), time.Since(start).Round(time.Millisecond), summary)
 	if len(outs) != len(cells) {
 		t.Fatalf("%d cells in, %d out", len(cells), len(outs))
 	}
@@ -212,7 +116,7 @@ func testNotebook(t *testing.T, root, dir string, env []string) {
 			o := outs[i]
 			c.check(t, o)
 			if t.Failed() {
-				t.Logf("cell source:\n%s\noutput:\n%s\nerror: %s", c.src, o.text, o.error)
+				t.Logf("cell source:\n%s\noutput:\n%s\nerror: %s", c.src, o.Text, o.Error)
 			}
 		})
 	}
@@ -253,15 +157,15 @@ errU := pool.New(2).Map("work", []int{1000, 2000}, "parallel.txt")
 nU, errRU := counter.Read("parallel.txt")
 show("unlocked:", nU, errU, errRU)`, func(t *testing.T, o output) {
 			noError(t, o)
-			if !strings.Contains(o.text, "File read error, starting to count from 0; error: ") {
+			if !strings.Contains(o.Text, "File read error, starting to count from 0; error: ") {
 				t.Error("no seed read-error message from the workers in this cell")
 			}
-			n := intAfter(t, o.text, `unlocked: (\d+) <nil> <nil>`)
+			n := intAfter(t, o.Text, `unlocked: (\d+) <nil> <nil>`)
 			if n < 1 || n > 3000 {
 				t.Errorf("unlocked count = %d, want 1..3000", n)
 			}
 			t.Logf("unlocked run counted %d of 3000, %d read errors", n,
-				strings.Count(o.text, "File read error"))
+				strings.Count(o.Text, "File read error"))
 		}},
 
 		// Exercise 4: the same with the lock held for each whole call.
@@ -271,7 +175,7 @@ nL, errRL := counter.Read("locked.txt")
 show("locked:", nL, errL, errRL)`, func(t *testing.T, o output) {
 			noError(t, o)
 			wantIn(t, o, "locked: 3000 <nil> <nil>")
-			if strings.Contains(o.text, "File read error") {
+			if strings.Contains(o.Text, "File read error") {
 				t.Error("read errors with the lock held")
 			}
 		}},
@@ -316,7 +220,7 @@ once()
 show("joined:", errors.Join(errors.New("a"), errors.New("b")) != nil)`, func(t *testing.T, o output) {
 			noError(t, o)
 			wantIn(t, o, "atomic: 50000 3 7 true")
-			if n := strings.Count(o.text, "once\n"); n != 1 {
+			if n := strings.Count(o.Text, "once\n"); n != 1 {
 				t.Errorf("sync.OnceFunc ran %d times", n)
 			}
 			wantIn(t, o, "joined: true")
@@ -324,8 +228,8 @@ show("joined:", errors.Join(errors.New("a"), errors.New("b")) != nil)`, func(t *
 
 		// A panic in a cell is reported, and the kernel lives on.
 		{"panic", `panic("boom from a cell")`, func(t *testing.T, o output) {
-			if !strings.Contains(o.error, "boom from a cell") {
-				t.Errorf("panic not reported as the cell's error: %q", o.error)
+			if !strings.Contains(o.Error, "boom from a cell") {
+				t.Errorf("panic not reported as the cell's error: %q", o.Error)
 			}
 		}},
 		{"after-panic", `show("alive after panic")`, wants("alive after panic")},
@@ -374,14 +278,14 @@ func wants(s string) func(*testing.T, output) {
 
 func noError(t *testing.T, o output) {
 	t.Helper()
-	if o.error != "" {
-		t.Errorf("cell error: %s", o.error)
+	if o.Error != "" {
+		t.Errorf("cell error: %s", o.Error)
 	}
 }
 
 func wantIn(t *testing.T, o output, s string) {
 	t.Helper()
-	if !strings.Contains(o.text, s) {
+	if !strings.Contains(o.Text, s) {
 		t.Errorf("output lacks %q", s)
 	}
 }
@@ -443,62 +347,4 @@ func writeNotebook(t *testing.T, path string, cells []cell) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// multiline is nbformat's text: a string, or a list of strings to join.
-type multiline string
-
-func (m *multiline) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*m = multiline(s)
-		return nil
-	}
-	var l []string
-	if err := json.Unmarshal(b, &l); err != nil {
-		return err
-	}
-	*m = multiline(strings.Join(l, ""))
-	return nil
-}
-
-func readOutputs(t *testing.T, path string) []output {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nb struct {
-		Cells []struct {
-			Outputs []struct {
-				OutputType string                     `json:"output_type"`
-				Text       multiline                  `json:"text"`
-				Data       map[string]json.RawMessage `json:"data"`
-				Ename      string                     `json:"ename"`
-				Evalue     string                     `json:"evalue"`
-			}
-		}
-	}
-	if err := json.Unmarshal(raw, &nb); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var outs []output
-	for _, c := range nb.Cells {
-		var o output
-		for _, x := range c.Outputs {
-			switch x.OutputType {
-			case "stream":
-				o.text += string(x.Text)
-			case "execute_result", "display_data":
-				var plain multiline
-				if raw, ok := x.Data["text/plain"]; ok && json.Unmarshal(raw, &plain) == nil {
-					o.text += string(plain)
-				}
-			case "error":
-				o.error += x.Ename + ": " + x.Evalue
-			}
-		}
-		outs = append(outs, o)
-	}
-	return outs
 }

@@ -5,15 +5,10 @@ package notebooks
 // bottom in a fresh kernel through Jupyter's own client (nbclient, run with
 // Debian's /usr/bin/python3, the kernel built and installed into a private
 // Jupyter folder, no Go toolchain on its PATH), showing the results the
-// workbook promises.
-//
-// The Jupyter plumbing (requireJupyterClient, jupyterEnv, runPython) is a
-// small copy of kernel/kernel_test.go's: test files cannot be imported
-// across packages, and kernel/ is the kernel engineer's.
+// workbook promises. The Jupyter plumbing is internal/jupytertest, shared
+// with kernel/.
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,12 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-const (
-	kernelName = "golocks"
-	python     = "/usr/bin/python3" // another python3 may come first on PATH, without Jupyter
-	debianPkgs = "jupyter-nbconvert python3-nbclient jupyter-client python3-nbformat"
+	"github.com/golocks/golocks/internal/jupytertest"
 )
 
 // The notebooks, in workbook order: the same file names in source/,
@@ -43,8 +34,8 @@ var notebooks = []string{
 // source (run `make notebooks`), when a solution copy was not run or shows
 // an error, or when a marker is misused: nbcopies.py check does it all.
 func TestCopiesUpToDate(t *testing.T) {
-	requireJupyterClient(t)
-	cmd := exec.Command(python, "nbcopies.py", "check", "source", ".")
+	jupytertest.RequireClient(t)
+	cmd := exec.Command(jupytertest.Python, "nbcopies.py", "check", "source", ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("nbcopies.py check: %v\n%s", err, out)
 	}
@@ -58,30 +49,15 @@ func TestCopiesUpToDate(t *testing.T) {
 }
 
 func TestNotebooks(t *testing.T) {
-	requireJupyterClient(t)
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	data := filepath.Join(dir, "jupyter-data")
-
-	// make is incremental: seconds when the kernel is already built.
-	start := time.Now()
-	build := exec.Command("make", "-C", root, "-f", "kernel/kernel.mk", "install-kernel", "JUPYTER_DATA_DIR="+data)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("make install-kernel: %v\n%s", err, out)
-	}
-	t.Logf("make install-kernel: %v", time.Since(start).Round(time.Millisecond))
-	env := jupyterEnv(t, dir, data)
+	k := jupytertest.InstallKernel(t)
 
 	for _, copy := range []string{"solution", "student"} {
 		for _, name := range notebooks {
 			t.Run(copy+"/"+strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
-				cells := runNotebook(t, root, env, filepath.Join(copy, name))
+				cells := runNotebook(t, k, filepath.Join(copy, name))
 				for _, c := range cells {
-					if c.error != "" && !c.hasTag("raises-exception") {
-						t.Errorf("cell %s: error %s\nsource:\n%s\noutput:\n%s", c.id, c.error, c.source, tail(c.text))
+					if c.Error != "" && !c.HasTag("raises-exception") {
+						t.Errorf("cell %s: error %s\nsource:\n%s\noutput:\n%s", c.ID, c.Error, c.Source, tail(c.Text))
 					}
 				}
 				if copy == "solution" {
@@ -101,12 +77,12 @@ func checkSolution(t *testing.T, name string, cells []cell) {
 	t.Helper()
 	byID := map[string]cell{}
 	for _, c := range cells {
-		byID[c.id] = c
+		byID[c.ID] = c
 		// check(err) prints "error: ..." and a chart that cannot be drawn
 		// "no picture: ...": neither may happen in a solution.
 		for _, bad := range []string{"error:", "no picture:"} {
-			if strings.Contains(c.text, "\n"+bad) || strings.HasPrefix(c.text, bad) {
-				t.Errorf("cell %s printed %q:\n%s", c.id, bad, tail(c.text))
+			if strings.Contains(c.Text, "\n"+bad) || strings.HasPrefix(c.Text, bad) {
+				t.Errorf("cell %s printed %q:\n%s", c.ID, bad, tail(c.Text))
 			}
 		}
 	}
@@ -124,7 +100,7 @@ func checkSolution(t *testing.T, name string, cells []cell) {
 			}
 			checks[id](t, c)
 			if t.Failed() {
-				t.Logf("cell %s output:\n%s", id, tail(c.text))
+				t.Logf("cell %s output:\n%s", id, tail(c.Text))
 			}
 		})
 	}
@@ -144,7 +120,7 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		},
 		"counts-chart": func(t *testing.T, c cell) {
 			hasImage(t, c)
-			for _, n := range intsAfter(t, c.text, `final counts: \[([\d ]+)\]`, 5) {
+			for _, n := range intsAfter(t, c.Text, `final counts: \[([\d ]+)\]`, 5) {
 				if n < 1 || n > 3000 {
 					t.Errorf("unlocked run counted %d, want 1..3000", n)
 				}
@@ -173,7 +149,7 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		"timeline-zoom":      func(t *testing.T, c cell) { hasImage(t, c) },
 		"disk-vs-memory": func(t *testing.T, c cell) {
 			hasImage(t, c)
-			if n := strings.Count(c.text, " holds 3000 after "); n != 2 {
+			if n := strings.Count(c.Text, " holds 3000 after "); n != 2 {
 				t.Errorf("%d exact counts, want 2 (this folder and memory)", n)
 			}
 		},
@@ -192,13 +168,13 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		"modes-chart": modes,
 		"compiled-chart": func(t *testing.T, c cell) {
 			hasImage(t, c)
-			if n := len(regexp.MustCompile(` got 4000000 in `).FindAllString(c.text, -1)); n != 4 {
+			if n := len(regexp.MustCompile(` got 4000000 in `).FindAllString(c.Text, -1)); n != 4 {
 				t.Errorf("%d exact counts of 4000000, want 4", n)
 			}
 		},
 		"goroutines-racy": func(t *testing.T, c cell) {
 			hasImage(t, c)
-			m := regexp.MustCompile(`expected (\d+) got \[([\d ]+)\]`).FindStringSubmatch(c.text)
+			m := regexp.MustCompile(`expected (\d+) got \[([\d ]+)\]`).FindStringSubmatch(c.Text)
 			if m == nil {
 				t.Fatalf("output lacks the racy goroutines' counts")
 			}
@@ -227,7 +203,7 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 func modes(t *testing.T, c cell) {
 	hasImage(t, c)
 	for _, mode := range []string{"racy", "locked", "rawlock", "atomic"} {
-		n := intsAfter(t, c.text, `(?m)^`+mode+` got (\d+) in`, 1)
+		n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
 		if len(n) != 1 {
 			continue
 		}
@@ -244,8 +220,8 @@ func wants(subs ...string) func(*testing.T, cell) {
 	return func(t *testing.T, c cell) {
 		t.Helper()
 		for _, s := range subs {
-			if !strings.Contains(c.text, s) {
-				t.Errorf("cell %s: output lacks %q", c.id, s)
+			if !strings.Contains(c.Text, s) {
+				t.Errorf("cell %s: output lacks %q", c.ID, s)
 			}
 		}
 	}
@@ -255,8 +231,8 @@ func wantsRe(res ...string) func(*testing.T, cell) {
 	return func(t *testing.T, c cell) {
 		t.Helper()
 		for _, re := range res {
-			if !regexp.MustCompile(re).MatchString(c.text) {
-				t.Errorf("cell %s: output lacks %s", c.id, re)
+			if !regexp.MustCompile(re).MatchString(c.Text) {
+				t.Errorf("cell %s: output lacks %s", c.ID, re)
 			}
 		}
 	}
@@ -264,17 +240,17 @@ func wantsRe(res ...string) func(*testing.T, cell) {
 
 func lacks(t *testing.T, c cell, s string) {
 	t.Helper()
-	if strings.Contains(c.text, s) {
-		t.Errorf("cell %s: output has %q", c.id, s)
+	if strings.Contains(c.Text, s) {
+		t.Errorf("cell %s: output has %q", c.ID, s)
 	}
 }
 
 func atMost(re string, max int) func(*testing.T, cell) {
 	return func(t *testing.T, c cell) {
 		t.Helper()
-		for _, n := range intsAfter(t, c.text, re, 1) {
+		for _, n := range intsAfter(t, c.Text, re, 1) {
 			if n < 1 || n > max {
-				t.Errorf("cell %s: count %d, want 1..%d", c.id, n, max)
+				t.Errorf("cell %s: count %d, want 1..%d", c.ID, n, max)
 			}
 		}
 	}
@@ -285,7 +261,7 @@ func exact(re string) func(*testing.T, cell) {
 	return func(t *testing.T, c cell) {
 		t.Helper()
 		if e, g, ok := expectedGot(t, c, re); ok && g != e {
-			t.Errorf("cell %s: got %d, want exactly %d", c.id, g, e)
+			t.Errorf("cell %s: got %d, want exactly %d", c.ID, g, e)
 		}
 	}
 }
@@ -294,16 +270,16 @@ func lessThan(re string) func(*testing.T, cell) {
 	return func(t *testing.T, c cell) {
 		t.Helper()
 		if e, g, ok := expectedGot(t, c, re); ok && (g >= e || g < 1) {
-			t.Errorf("cell %s: got %d, want fewer than the %d expected (lost updates)", c.id, g, e)
+			t.Errorf("cell %s: got %d, want fewer than the %d expected (lost updates)", c.ID, g, e)
 		}
 	}
 }
 
 func expectedGot(t *testing.T, c cell, re string) (expected, got int, ok bool) {
 	t.Helper()
-	m := regexp.MustCompile(re).FindStringSubmatch(c.text)
+	m := regexp.MustCompile(re).FindStringSubmatch(c.Text)
 	if m == nil {
-		t.Errorf("cell %s: output lacks %s", c.id, re)
+		t.Errorf("cell %s: output lacks %s", c.ID, re)
 		return 0, 0, false
 	}
 	expected, _ = strconv.Atoi(m[1])
@@ -335,15 +311,15 @@ func intsAfter(t *testing.T, text, re string, want int) []int {
 
 func hasImage(t *testing.T, c cell) {
 	t.Helper()
-	if c.images == 0 {
-		t.Errorf("cell %s: no image/png output", c.id)
+	if c.Images == 0 {
+		t.Errorf("cell %s: no image/png output", c.ID)
 	}
 }
 
 func images(cells []cell) int {
 	n := 0
 	for _, c := range cells {
-		n += c.images
+		n += c.Images
 	}
 	return n
 }
@@ -358,28 +334,13 @@ func tail(s string) string {
 	return "[...]\n" + s[len(s)-max:]
 }
 
-// cell is one executed cell of a notebook.
-type cell struct {
-	id, source string
-	tags       []string
-	text       string // stdout, stderr and the text of results
-	error      string // error outputs (a panic, a compile error)
-	images     int    // image/png outputs
-}
-
-func (c cell) hasTag(tag string) bool {
-	for _, x := range c.tags {
-		if x == tag {
-			return true
-		}
-	}
-	return false
-}
+// cell is one executed code cell of a notebook.
+type cell = jupytertest.Cell
 
 // runNotebook copies the notebook at rel (relative to this folder) into a
 // fresh folder, so the files it writes start from nothing, runs it there
 // with kernel/run_notebook.py and returns its code cells.
-func runNotebook(t *testing.T, root string, env []string, rel string) []cell {
+func runNotebook(t *testing.T, k *jupytertest.Kernel, rel string) []cell {
 	t.Helper()
 	src, err := os.ReadFile(rel)
 	if err != nil {
@@ -391,150 +352,7 @@ func runNotebook(t *testing.T, root string, env []string, rel string) []cell {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	summary := runPython(t, env, work, filepath.Join(root, "kernel", "run_notebook.py"), kernelName, in, out, "120")
-	t.Logf("%s: %v (%s)", rel, time.Since(start).Round(time.Millisecond), lastLine(summary))
-	return readCells(t, out)
-}
-
-// readCells reads an executed notebook's code cells.
-func readCells(t *testing.T, path string) []cell {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nb struct {
-		Cells []struct {
-			CellType string    `json:"cell_type"`
-			ID       string    `json:"id"`
-			Source   multiline `json:"source"`
-			Metadata struct {
-				Tags []string `json:"tags"`
-			} `json:"metadata"`
-			ExecutionCount *int `json:"execution_count"`
-			Outputs        []struct {
-				OutputType string                     `json:"output_type"`
-				Text       multiline                  `json:"text"`
-				Data       map[string]json.RawMessage `json:"data"`
-				Ename      string                     `json:"ename"`
-				Evalue     string                     `json:"evalue"`
-			} `json:"outputs"`
-		} `json:"cells"`
-	}
-	if err := json.Unmarshal(raw, &nb); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var cells []cell
-	for _, c := range nb.Cells {
-		if c.CellType != "code" {
-			continue
-		}
-		x := cell{id: c.ID, source: string(c.Source), tags: c.Metadata.Tags}
-		if c.ExecutionCount == nil {
-			x.error = "not run"
-		}
-		for _, o := range c.Outputs {
-			switch o.OutputType {
-			case "stream":
-				x.text += string(o.Text)
-			case "execute_result", "display_data":
-				if _, ok := o.Data["image/png"]; ok {
-					x.images++
-					continue
-				}
-				var plain multiline
-				if raw, ok := o.Data["text/plain"]; ok && json.Unmarshal(raw, &plain) == nil {
-					x.text += string(plain)
-				}
-			case "error":
-				x.error += o.Ename + ": " + o.Evalue
-			}
-		}
-		cells = append(cells, x)
-	}
-	if len(cells) == 0 {
-		t.Fatalf("%s: no code cells", path)
-	}
+	cells, summary := k.RunNotebook(t, in, out, 120)
+	t.Logf("%s: %v (%s)", rel, time.Since(start).Round(time.Millisecond), summary)
 	return cells
-}
-
-// multiline is nbformat's text: a string, or a list of strings to join.
-type multiline string
-
-func (m *multiline) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*m = multiline(s)
-		return nil
-	}
-	var l []string
-	if err := json.Unmarshal(b, &l); err != nil {
-		return err
-	}
-	*m = multiline(strings.Join(l, ""))
-	return nil
-}
-
-// requireJupyterClient fails (never skips) when the Jupyter client side is
-// not installed: CI must install it (`make deps`).
-func requireJupyterClient(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Fatalf("make is needed to build the kernel: %v", err)
-	}
-	out, err := exec.Command(python, "-c", "import nbclient, nbformat, jupyter_client").CombinedOutput()
-	if err != nil {
-		t.Fatalf("Jupyter's client side is missing for %s (%v):\n%s\ninstall Debian's packages: apt-get install -y --no-install-recommends %s",
-			python, err, out, debianPkgs)
-	}
-}
-
-// jupyterEnv is the environment of the Jupyter client and so of the
-// kernel: private home and Jupyter folders, and a PATH without any folder
-// that holds a `go` binary, as on a student's machine.
-func jupyterEnv(t *testing.T, dir, data string) []string {
-	t.Helper()
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch {
-		case k == "PATH", k == "HOME", strings.HasPrefix(k, "JUPYTER"), strings.HasPrefix(k, "GO"):
-			continue
-		}
-		env = append(env, kv)
-	}
-	var path []string
-	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
-		if st, err := os.Stat(filepath.Join(d, "go")); err == nil && !st.IsDir() {
-			continue
-		}
-		path = append(path, d)
-	}
-	return append(env,
-		"PATH="+strings.Join(path, string(os.PathListSeparator)),
-		"HOME="+filepath.Join(dir, "home"),
-		"JUPYTER_DATA_DIR="+data,
-		"JUPYTER_PATH="+data,
-		"JUPYTER_CONFIG_DIR="+filepath.Join(dir, "jupyter-config"),
-		"JUPYTER_RUNTIME_DIR="+filepath.Join(dir, "jupyter-runtime"),
-		"PYDEVD_DISABLE_FILE_VALIDATION=1",
-	)
-}
-
-func runPython(t *testing.T, env []string, dir string, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(python, args...)
-	cmd.Env, cmd.Dir = env, dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, stderr.Bytes())
-	}
-	return out
-}
-
-func lastLine(b []byte) []byte {
-	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
-	return lines[len(lines)-1]
 }

@@ -13,7 +13,6 @@ package scripts_test
 // whole process group, and any kernel it started, is killed.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -33,10 +32,12 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/golocks/golocks/internal/jupytertest"
 )
 
 const (
-	python = "/usr/bin/python3" // another python3 may come first on PATH, without Jupyter
+	python = jupytertest.Python
 	// Generous for a cold Go cache (about 2½ minutes on 2 cores), seconds otherwise.
 	kernelBuildLimit = 20 * time.Minute
 	serverStartLimit = 90 * time.Second
@@ -156,7 +157,7 @@ show("locked:", n2, errP, errR2)
 			Results                       []string
 			Seconds                       float64
 		}
-		if err := json.Unmarshal(lastLine(raw), &res); err != nil {
+		if err := json.Unmarshal(jupytertest.LastLine(raw), &res); err != nil {
 			t.Fatalf("ws_execute.py output: %v\n%s", err, raw)
 		}
 		t.Logf("cell over the websocket: %.3fs, status %s", res.Seconds, res.Status)
@@ -586,15 +587,4 @@ func checkServedFolder(t *testing.T, root, workbook, base, token string) {
 		}
 	}
 	t.Logf("served: %d notebooks", len(notebooks))
-}
-
-func lastLine(b []byte) []byte {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	var last []byte
-	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
-			last = append([]byte(nil), sc.Bytes()...)
-		}
-	}
-	return last
 }

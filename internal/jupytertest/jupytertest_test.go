@@ -1,0 +1,53 @@
+package jupytertest
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// An executed notebook as nbformat writes it: text as a string or a list of
+// strings, a markdown cell, an image with its text/plain, an error, a cell
+// that never ran.
+const executed = `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+ {"cell_type": "markdown", "id": "md", "metadata": {}, "source": "# Title"},
+ {"cell_type": "code", "id": "a", "execution_count": 1, "metadata": {"tags": ["raises-exception"]},
+  "source": ["x := 1\n", "show(x)"],
+  "outputs": [
+   {"output_type": "stream", "name": "stdout", "text": ["1\n", "2\n"]},
+   {"output_type": "execute_result", "data": {"text/plain": "3"}, "metadata": {}, "execution_count": 1},
+   {"output_type": "display_data", "data": {"image/png": "iVBO", "text/plain": "<Figure>"}, "metadata": {}},
+   {"output_type": "error", "ename": "panic", "evalue": "boom", "traceback": []}]},
+ {"cell_type": "code", "id": "b", "execution_count": null, "metadata": {}, "source": "", "outputs": []}
+]}`
+
+func TestReadCells(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.ipynb")
+	if err := os.WriteFile(path, []byte(executed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := ReadCells(t, path)
+	want := []Cell{
+		{ID: "a", Source: "x := 1\nshow(x)", Tags: []string{"raises-exception"}, Text: "1\n2\n3", Error: "panic: boom", Images: 1},
+		{ID: "b", Error: "not run"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadCells =\n%+v\nwant\n%+v", got, want)
+	}
+	if !got[0].HasTag("raises-exception") || got[1].HasTag("raises-exception") {
+		t.Errorf("HasTag wrong: %+v", got)
+	}
+}
+
+func TestLastLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"warning\n{\"seconds\": 1}\n\n": `{"seconds": 1}`,
+		"{}":                            "{}",
+		"  \n":                          "",
+	} {
+		if got := string(LastLine([]byte(in))); got != want {
+			t.Errorf("LastLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
