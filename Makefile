@@ -30,3 +30,4 @@ deps:
 include scripts/run.mk
 # make notebooks: the workbook's student and solution copies (notebooks/README.md).
 -include notebooks/notebooks.mk
+-include bench/bench.mk

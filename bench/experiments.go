@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// An experiment is one row of the table: the same work done by golocks and
+// by the Python reference, run alternately, and the floor it is measured
+// against.
+type experiment struct {
+	ID      string // e.g. "count-2-incr", "shared-4-atomic": what targets look up
+	Where   string // the file system, e.g. "tmpfs /dev/shm"
+	Name    string // what is measured, with its counts
+	Short   string // a few words for the chart's axis
+	Correct bool   // a correct variant must lose no update in any run
+	Tmpfs   bool   // run on tmpfs (the targets are judged there)
+
+	Golocks []string // arguments of build/golocks
+	Python  []string // arguments of locks_reference.py; nil = no equivalent
+
+	// Floor is the same increments by one process, no contention, run in
+	// the bench process; FloorName says which floor (see floorLegend).
+	FloorName string
+	Floor     func() (result, error) `json:"-"`
+
+	Dir string // TMPDIR for both tools: where their files go
+}
+
+// Floor names, printed under the table.
+var floorLegend = []struct{ name, text string }{
+	{"F-none", "counter.Counter{File} (no lock: the workbook's work) run by one process, in the bench process: the same read-increment-rewrite, no contention, no process start"},
+	{"F-call", "counter.Counter{File, LockFile} run by one process: the lock taken once around the whole loop"},
+	{"F-incr", "counter.Counter{File, LockFile, PerIncrement: true} run by one process: one flock-locked increment after another, no contention"},
+	{"F-atomic", "bare atomic adds by one process on the mapped shared value (shared.Increment \"atomic\", the worker's own loop), no contention, no process start"},
+}
+
+// fileSystem describes a folder the file-counter experiments run in.
+type fileSystem struct {
+	Dir   string // the folder given by DIR (or the default)
+	Type  string // "tmpfs", "ext4", ...
+	Scale int    // counts are divided by this (1 on tmpfs)
+}
+
+func (fs fileSystem) where() string { return fs.Type + " " + fs.Dir }
+
+// counterExperiments are the file-counter rows for one file system, run
+// in work (a folder on it that the bench owns).
+func counterExperiments(fs fileSystem, work string) []experiment {
+	c2, c8 := 20000/fs.Scale, 5000/fs.Scale
+	both := func(procs int, counts []int, lock, gran string) (g, p []string) {
+		cs := make([]string, len(counts))
+		for i, c := range counts {
+			cs[i] = strconv.Itoa(c)
+		}
+		args := []string{"count", "--procs", strconv.Itoa(procs), "--counts", strings.Join(cs, ","), "--lock", lock}
+		if lock == "file" {
+			args = append(args, "--granularity", gran)
+		}
+		g = append(append([]string(nil), args...), "--quiet", "--json")
+		p = append(append([]string(nil), args...), "--json")
+		return g, p
+	}
+	repeat := func(n, times int) []int {
+		s := make([]int, times)
+		for i := range s {
+			s[i] = n
+		}
+		return s
+	}
+	type spec struct {
+		id        string
+		name      string
+		short     string
+		procs     int
+		counts    []int
+		lock      string
+		gran      string
+		floorName string
+	}
+	specs := []spec{
+		{"count-2-none", fmt.Sprintf("file counter, 2 procs × %s, unlocked", group(c2)), "2p unlocked", 2, repeat(c2, 2), "none", "", "F-none"},
+		{"count-2-call", fmt.Sprintf("file counter, 2 procs × %s, locked per call", group(c2)), "2p lock/call", 2, repeat(c2, 2), "file", "call", "F-call"},
+		{"count-2-incr", fmt.Sprintf("file counter, 2 procs × %s, locked per increment", group(c2)), "2p lock/incr", 2, repeat(c2, 2), "file", "increment", "F-incr"},
+		{"count-8-incr", fmt.Sprintf("file counter, 8 procs × %s, locked per increment", group(c8)), "8p lock/incr", 8, repeat(c8, 8), "file", "increment", "F-incr"},
+		{"count-1-incr", fmt.Sprintf("file counter, 1 proc × %s, locked per increment (no contention)", group(2*c2)), "1p lock/incr", 1, []int{2 * c2}, "file", "increment", "F-incr"},
+	}
+	var exps []experiment
+	for _, s := range specs {
+		g, p := both(s.procs, s.counts, s.lock, s.gran)
+		total := 0
+		for _, c := range s.counts {
+			total += c
+		}
+		gran := map[string]string{"F-none": "none", "F-call": "call", "F-incr": "increment"}[s.floorName]
+		exps = append(exps, experiment{
+			ID: s.id, Where: fs.where(), Tmpfs: fs.Type == "tmpfs", Name: s.name, Short: s.short, Correct: s.lock == "file",
+			Golocks: g, Python: p, FloorName: s.floorName, Dir: work,
+			Floor: func() (result, error) { return floorCounter(work, gran, total) },
+		})
+	}
+	return exps
+}
+
+// sharedExperiments are the shared-value rows: golocks at procs × goCount,
+// Python at procs × pyCount (Python is ~100 times slower per increment;
+// the table compares the cost per increment).
+func sharedExperiments(fs fileSystem, work string, goCount, pyCount int) []experiment {
+	type spec struct {
+		procs int
+		mode  string
+	}
+	specs := []spec{{4, "racy"}, {4, "locked"}, {4, "rawlock"}, {4, "atomic"}, {1, "locked"}}
+	var exps []experiment
+	for _, s := range specs {
+		gc, pc := goCount, pyCount
+		name := fmt.Sprintf("shared value, %d procs × %s, %s", s.procs, group(gc), s.mode)
+		if s.procs == 1 {
+			// The same total as the 4-process rows, by one process.
+			gc, pc = 4*goCount, 4*pyCount
+			name = fmt.Sprintf("shared value, 1 proc × %s, %s (no contention)", group(gc), s.mode)
+		}
+		if pc != gc {
+			name += fmt.Sprintf(" (Python: %d × %s)", s.procs, group(pc))
+		}
+		args := func(count int) []string {
+			return []string{"shared", "--procs", strconv.Itoa(s.procs), "--count", strconv.Itoa(count), "--mode", s.mode, "--json"}
+		}
+		var py []string
+		if s.mode != "atomic" { // Python has no atomic mode
+			py = args(pc)
+		}
+		total := s.procs * gc
+		exps = append(exps, experiment{
+			ID: fmt.Sprintf("shared-%d-%s", s.procs, s.mode), Where: "shared memory, " + fs.Dir, Name: name, Short: fmt.Sprintf("%dp %s", s.procs, s.mode), Correct: s.mode != "racy",
+			Golocks: args(gc), Python: py, FloorName: "F-atomic", Dir: work,
+			Floor: func() (result, error) { return floorAtomic(work, total) },
+		})
+	}
+	return exps
+}
+
+// group writes n with thousands separators: 1000000 → "1,000,000".
+func group(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// short is Short, or the name if there is none.
+func (e experiment) short() string {
+	if e.Short != "" {
+		return e.Short
+	}
+	return e.Name
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A result is one run of one experiment: the JSON object that both
+// `golocks count|shared --json` and locks_reference.py print, with exactly
+// these keys.
+type result struct {
+	Expected int64   `json:"expected"`
+	Got      int64   `json:"got"`
+	Lost     int64   `json:"lost"`
+	Elapsed  float64 `json:"elapsed_s"`
+}
+
+func newResult(expected, got int64, elapsed time.Duration) result {
+	return result{Expected: expected, Got: got, Lost: expected - got, Elapsed: elapsed.Seconds()}
+}
+
+// perIncrement is the run's time divided by the increments it was asked to
+// make, in seconds.
+func (r result) perIncrement() float64 {
+	if r.Expected <= 0 {
+		return math.NaN()
+	}
+	return r.Elapsed / float64(r.Expected)
+}
+
+// parseResult finds the result in a tool's standard output: the last line
+// that is a JSON object. The lines before it, if any, are the workbook's
+// messages ("File read error, starting to count from 0; ..."), which the
+// Python reference prints on stdout too.
+func parseResult(out []byte) (result, error) {
+	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := bytes.TrimSpace(lines[i])
+		if !bytes.HasPrefix(line, []byte("{")) {
+			continue
+		}
+		var r result
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return result{}, fmt.Errorf("result %q: %w", line, err)
+		}
+		if r.Expected <= 0 || r.Elapsed <= 0 || r.Lost != r.Expected-r.Got {
+			return result{}, fmt.Errorf("result %q: inconsistent (expected %d, got %d, lost %d, %gs)",
+				line, r.Expected, r.Got, r.Lost, r.Elapsed)
+		}
+		return r, nil
+	}
+	return result{}, errors.New("no JSON result in the output")
+}
+
+// median returns the median of xs (the mean of the middle two for an even
+// count), NaN for none. xs is not modified.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
+}
+
+// formatSeconds prints a duration given in seconds with three significant
+// digits, in ns, µs, ms or s as fits: "5.21 ns", "14.3 µs", "1.20 s".
+func formatSeconds(s float64) string {
+	if math.IsNaN(s) {
+		return "—"
+	}
+	units := []struct {
+		name  string
+		scale float64
+	}{{"s", 1}, {"ms", 1e-3}, {"µs", 1e-6}, {"ns", 1e-9}}
+	for _, u := range units {
+		if s >= u.scale || u.scale == 1e-9 {
+			return sig3(s/u.scale) + " " + u.name
+		}
+	}
+	panic("unreachable")
+}
+
+// formatRatio prints a ratio as "1.23×", "12.3×", "123×".
+func formatRatio(r float64) string {
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return "—"
+	}
+	return sig3(r) + "×"
+}
+
+// sig3 formats x with three significant digits, without an exponent.
+func sig3(x float64) string {
+	switch a := math.Abs(x); {
+	case a >= 100:
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	}
+}
+
+// formatLost lists the updates lost by every run: "0 (6 runs)" when none
+// lost any, else each run's loss in run order ("21.3k 19.8k 0 …").
+func formatLost(lost []int64) string {
+	if len(lost) == 0 {
+		return "—"
+	}
+	allZero := true
+	for _, l := range lost {
+		allZero = allZero && l == 0
+	}
+	if allZero {
+		return fmt.Sprintf("0 (%d runs)", len(lost))
+	}
+	parts := make([]string, len(lost))
+	for i, l := range lost {
+		parts[i] = compact(l)
+	}
+	return strings.Join(parts, " ")
+}
+
+// compact prints a count in at most four characters or so: 950, 12.3k, 2.31M.
+func compact(n int64) string {
+	switch a := math.Abs(float64(n)); {
+	case a >= 1e6:
+		return sig3(float64(n)/1e6) + "M"
+	case a >= 1e4:
+		return sig3(float64(n)/1e3) + "k"
+	default:
+		return strconv.FormatInt(n, 10)
+	}
+}
