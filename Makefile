@@ -23,7 +23,7 @@ lint:
 
 # Jupyter and friends from Debian's packages (apt-get as root).
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh test
 
 -include kernel/kernel.mk
 # make run: Jupyter on the workbook (scripts/run.sh).
