@@ -25,9 +25,10 @@ lint:
 deps:
 	scripts/install-deps.sh test
 
--include kernel/kernel.mk
+include kernel/kernel.mk
 # make run: Jupyter on the workbook (scripts/run.sh).
 include scripts/run.mk
 # make notebooks: the workbook's student and solution copies (notebooks/README.md).
--include notebooks/notebooks.mk
--include bench/bench.mk
+include notebooks/notebooks.mk
+# make bench: golocks against Python and the machine's floor (docs/benchmarks.md).
+include bench/bench.mk
