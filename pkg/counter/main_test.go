@@ -12,36 +12,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/golocks/golocks/internal/reexec"
 	"github.com/golocks/golocks/pkg/counter"
 )
 
-// Cross-process tests re-run this test binary in a helper role, in the style
-// of github.com/rogpeppe/go-internal/lockedfile: the role comes in
-// helperEnv, its arguments after "--", and TestMain runs it instead of the
-// tests.
-const helperEnv = "GOLOCKS_TEST_HELPER"
-
+// Cross-process tests re-run this test binary in a helper role (see
+// internal/reexec): TestMain runs the role instead of the tests.
 func TestMain(m *testing.M) {
-	if role := os.Getenv(helperEnv); role != "" {
-		os.Exit(runHelper(role, helperArgs()))
-	}
+	reexec.Main(runHelper)
 	os.Exit(m.Run())
-}
-
-// helperGORACE keeps the caller's race detector options but drops its
-// default one-second sleep at exit, which under -race would add a second
-// to every helper process.
-func helperGORACE() string {
-	return "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
-}
-
-func helperArgs() []string {
-	for i, a := range os.Args {
-		if a == "--" {
-			return os.Args[i+1:]
-		}
-	}
-	return nil
 }
 
 // runHelper runs one worker: role maxCount file [lock]. It first waits for
@@ -93,8 +72,7 @@ func start(t testing.TB, role string, counts []int, args ...string) *workers {
 	t.Helper()
 	w := &workers{}
 	for _, n := range counts {
-		cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--", strconv.Itoa(n)}, args...)...)
-		cmd.Env = append(os.Environ(), helperEnv+"="+role, helperGORACE())
+		cmd := reexec.Command(role, append([]string{strconv.Itoa(n)}, args...)...)
 		cmd.Stdout = w
 		cmd.Stderr = os.Stderr
 		in, err := cmd.StdinPipe()

@@ -10,36 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/reexec"
 	"github.com/golocks/golocks/pkg/filelock"
 )
 
-// Cross-process tests re-run this test binary in a helper role, in the style
-// of github.com/rogpeppe/go-internal/lockedfile: the role comes in
-// helperEnv, its arguments after "--", and TestMain runs it instead of the
-// tests.
-const helperEnv = "GOLOCKS_TEST_HELPER"
-
+// Cross-process tests re-run this test binary in a helper role (see
+// internal/reexec): TestMain runs the role instead of the tests.
 func TestMain(m *testing.M) {
-	if role := os.Getenv(helperEnv); role != "" {
-		os.Exit(runHelper(role, helperArgs()))
-	}
+	reexec.Main(runHelper)
 	os.Exit(m.Run())
-}
-
-// helperGORACE keeps the caller's race detector options but drops its
-// default one-second sleep at exit, which under -race would add a second
-// to every helper process.
-func helperGORACE() string {
-	return "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
-}
-
-func helperArgs() []string {
-	for i, a := range os.Args {
-		if a == "--" {
-			return os.Args[i+1:]
-		}
-	}
-	return nil
 }
 
 func runHelper(role string, args []string) int {
@@ -101,8 +80,7 @@ func runHelper(role string, args []string) int {
 
 // helper returns an unstarted command running this binary in role.
 func helper(role string, args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--"}, args...)...)
-	cmd.Env = append(os.Environ(), helperEnv+"="+role, helperGORACE())
+	cmd := reexec.Command(role, args...)
 	cmd.Stderr = os.Stderr
 	return cmd
 }

@@ -8,32 +8,22 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/golocks/golocks/internal/reexec"
 )
 
-// The cross-process tests re-run this test binary as child processes. The
-// role and its arguments travel in the environment; TestMain runs the role
-// instead of the tests.
-const (
-	childRoleEnv = "GOLOCKS_SHARED_TEST_CHILD"
-	childArgsEnv = "GOLOCKS_SHARED_TEST_ARGS"
-	argSep       = "\x1f"
-)
-
+// The cross-process tests re-run this test binary as child processes (see
+// internal/reexec): TestMain runs the child's role instead of the tests.
 func TestMain(m *testing.M) {
-	if role := os.Getenv(childRoleEnv); role != "" {
-		var args []string
-		if a := os.Getenv(childArgsEnv); a != "" {
-			args = strings.Split(a, argSep)
-		}
+	reexec.Main(func(role string, args []string) int {
 		if err := runChild(role, args); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
+			return 1
 		}
-		os.Exit(0)
-	}
+		return 0
+	})
 	os.Exit(m.Run())
 }
 
@@ -119,11 +109,7 @@ type child struct {
 func startChild(t testing.TB, role string, args ...string) *child {
 	t.Helper()
 	c := &child{t: t, lines: make(chan string, 16)}
-	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	// In a -race build the race runtime sleeps 1 s at exit (to catch late
-	// reports); children have no goroutines to wait for, so skip the sleep.
-	c.cmd.Env = append(os.Environ(), childRoleEnv+"="+role, childArgsEnv+"="+strings.Join(args, argSep),
-		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	c.cmd = reexec.Command(role, args...)
 	c.cmd.Stderr = &c.stderr
 	var err error
 	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
