@@ -48,22 +48,6 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 	if *crashSafe && *lock != "file" {
 		return usagef("--crash-safe needs --lock file")
 	}
-	if *file != "" {
-		if err := checkFilePath("--file", *file); err != nil {
-			return err
-		}
-	}
-	if *trace != "" {
-		if err := checkFilePath("--trace", *trace); err != nil {
-			return err
-		}
-	}
-	if *lock == "file" && *lockFile != "" {
-		if err := checkLockPath("--lock-file", *lockFile); err != nil {
-			return err
-		}
-	}
-
 	if *file == "" || (*lock == "file" && *lockFile == "") {
 		dir, err := os.MkdirTemp("", "golocks-count-")
 		if err != nil {
@@ -77,6 +61,21 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 			*lockFile = filepath.Join(dir, "tmp_lock")
 		}
 	}
+	c := counter.Counter{File: *file, Trace: *trace, PerIncrement: *granularity == "increment", CrashSafe: *crashSafe}
+	if *lock == "file" {
+		c.LockFile = *lockFile
+	}
+	// The workers would reject these paths only after the reset below had
+	// emptied the counter: ask the counter itself, before anything changes.
+	if err := c.Check(0); err != nil {
+		return usagef("%v", err)
+	}
+	if c.LockFile != "" {
+		if err := checkLockOpens(c.LockFile); err != nil {
+			return err
+		}
+	}
+
 	// The experiment counts from zero, as the workbook's `!rm parallel.txt`.
 	if err := os.Remove(*file); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("reset %s: %w", *file, err)

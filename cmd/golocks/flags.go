@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -69,29 +68,13 @@ func oneOf(name, v string, allowed ...string) error {
 	return usagef("%s: %q is not one of %s", name, v, strings.Join(allowed, ", "))
 }
 
-// checkFilePath checks that path can be a file we create or rewrite: its
-// directory exists and it is not itself a directory. It changes nothing.
-func checkFilePath(flagName, path string) error {
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return usagef("%s %s: directory %s does not exist", flagName, path, dir)
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return usagef("%s %s: is a directory", flagName, path)
-	}
-	return nil
-}
-
-// checkLockPath checks that path can serve as a lock file: it opens (and
-// creates, if missing) the file the way the lock will. A lock file is never
-// deleted, so creating it early costs nothing.
-func checkLockPath(flagName, path string) error {
-	if err := checkFilePath(flagName, path); err != nil {
-		return err
-	}
+// checkLockOpens checks that path can be opened as the lock will open it,
+// creating it if missing: a lock file is never deleted, so creating it early
+// costs nothing, and an unwritable place is found before the run starts.
+func checkLockOpens(path string) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
 	if err != nil {
-		return usagef("%s %s: cannot be opened as a lock file: %v", flagName, path, errors.Unwrap(err))
+		return usagef("--lock-file %s: cannot be opened as a lock file: %v", path, errors.Unwrap(err))
 	}
 	return f.Close()
 }

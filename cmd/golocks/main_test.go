@@ -149,6 +149,8 @@ func TestBadInput(t *testing.T) {
 		{"count", "--lock", "bogus", "--file", data},
 		{"count", "--lock", "file", "--granularity", "bogus", "--file", data},
 		{"count", "--crash-safe", "--file", data},
+		{"count", "--lock", "file", "--lock-file", data, "--file", data},
+		{"count", "--trace", data, "--file", data},
 		{"count", "--bogus-flag"},
 		{"count", "stray"},
 		{"shared", "--mode", "bogus"},

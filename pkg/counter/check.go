@@ -36,8 +36,12 @@ func checkPath(what, path string) error {
 	return nil
 }
 
-// check validates a Counter and maxCount.
-func (c Counter) check(maxCount int) error {
+// Check reports what Run would reject, without touching any file: a
+// negative count or timeout, a path that is empty, a directory or in a
+// missing directory, a lock or trace file that is the counter file. Use it
+// to validate a whole experiment before resetting its files; Run calls it
+// first too.
+func (c Counter) Check(maxCount int) error {
 	if err := checkArgs(maxCount, c.File); err != nil {
 		return err
 	}

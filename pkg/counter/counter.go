@@ -45,7 +45,7 @@ type Counter struct {
 // everything (count, paths) before touching any file, and returns the first
 // error: a bad argument, a lock wait that timed out, a failed write.
 func (c Counter) Run(maxCount int) error {
-	if err := c.check(maxCount); err != nil {
+	if err := c.Check(maxCount); err != nil {
 		return err
 	}
 	var tr *tracer
