@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/golocks/golocks/pkg/counter"
@@ -83,17 +82,7 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 
 	tasks := make([]pool.Task, len(counts))
 	for i, n := range counts {
-		a := []string{strconv.Itoa(n), "--file", *file}
-		if *lock == "file" {
-			a = append(a, "--lock-file", *lockFile, "--granularity", *granularity)
-			if *crashSafe {
-				a = append(a, "--crash-safe")
-			}
-		}
-		if *trace != "" {
-			a = append(a, "--trace", *trace)
-		}
-		tasks[i] = pool.Task{Name: "counter", Args: a}
+		tasks[i] = counterTask(c, n)
 	}
 	p := pool.New(*procs)
 	switch {

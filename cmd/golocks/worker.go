@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/pool"
 )
 
 // A task is what a worker process can be asked to run. pkg/pool starts
@@ -22,7 +24,7 @@ var tasks = map[string]task{
 	"work-locked":           {"<maxCount> <file> <lockFile>", lockedTask(counter.WorkLocked)},
 	"work-locked-increment": {"<maxCount> <file> <lockFile>", lockedTask(counter.WorkLockedPerIncrement)},
 	"work-safe":             {"<maxCount> <file> <lockFile>", lockedTask(counter.WorkSafe)},
-	"counter":               {"<maxCount> --file F [--lock-file L] [--granularity call|increment] [--crash-safe] [--trace T]", counterTask},
+	"counter":               {"<maxCount> --file F [--lock-file L] [--granularity call|increment] [--crash-safe] [--trace T]", runCounter},
 	"shared":                {"<n> racy|locked|rawlock|atomic <path> [lockPath]", sharedTask},
 }
 
@@ -87,9 +89,29 @@ func lockedTask(f func(int, string, string) error) func([]string) error {
 	}
 }
 
-// counterTask runs the general form, counter.Counter, that `golocks count`
+// counterTask is the task that runs c.Run(n) in a worker process: the
+// inverse of runCounter, kept beside it so the two agree.
+func counterTask(c counter.Counter, n int) pool.Task {
+	a := []string{strconv.Itoa(n), "--file", c.File}
+	if c.LockFile != "" {
+		granularity := "call"
+		if c.PerIncrement {
+			granularity = "increment"
+		}
+		a = append(a, "--lock-file", c.LockFile, "--granularity", granularity)
+	}
+	if c.CrashSafe {
+		a = append(a, "--crash-safe")
+	}
+	if c.Trace != "" {
+		a = append(a, "--trace", c.Trace)
+	}
+	return pool.Task{Name: "counter", Args: a}
+}
+
+// runCounter runs the general form, counter.Counter, that `golocks count`
 // uses for every variant.
-func counterTask(args []string) error {
+func runCounter(args []string) error {
 	if len(args) == 0 {
 		return usagef("want <maxCount> and flags")
 	}
