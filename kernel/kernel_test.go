@@ -157,8 +157,10 @@ errU := pool.New(2).Map("work", []int{1000, 2000}, "parallel.txt")
 nU, errRU := counter.Read("parallel.txt")
 show("unlocked:", nU, errU, errRU)`, func(t *testing.T, o output) {
 			noError(t, o)
-			if !strings.Contains(o.Text, "File read error, starting to count from 0; error: ") {
-				t.Error("no seed read-error message from the workers in this cell")
+			// The first worker always finds no file; read errors are
+			// chance (under load the workers may not overlap).
+			if !strings.Contains(o.Text, "File doesn't exist, starting to count from 0.") {
+				t.Error("no seed message from the workers in this cell")
 			}
 			n := intAfter(t, o.Text, `unlocked: (\d+) <nil> <nil>`)
 			if n < 1 || n > 3000 {

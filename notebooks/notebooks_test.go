@@ -111,19 +111,25 @@ func checkSolution(t *testing.T, name string, cells []cell) {
 var solutionChecks = map[string]map[string]func(*testing.T, cell){
 	"1-file-writing-conflicts.ipynb": {
 		"ex1-serial": wants("File doesn't exist, starting to count from 0.", "serial.txt holds 1000\n"),
-		"ex2-parallel": wants("File doesn't exist, starting to count from 0.",
-			"File read error, starting to count from 0; error: strconv.Atoi: parsing"),
+		// One racy run may lose nothing (under load the two processes can
+		// run one after the other): only what always holds is asserted
+		// per run; the five runs of counts-chart must lose updates.
+		"ex2-parallel":   wants("File doesn't exist, starting to count from 0."),
 		"parallel-count": atMost(`parallel.txt holds (\d+)`, 3000),
-		"goroutines-run": func(t *testing.T, c cell) {
-			wants("File read error, starting to count from 0; error: ")(t, c)
-			atMost(`goroutines.txt holds (\d+) of 3000`, 3000)(t, c)
-		},
+		"goroutines-run": atMost(`goroutines.txt holds (\d+) of 3000`, 3000),
 		"counts-chart": func(t *testing.T, c cell) {
 			hasImage(t, c)
+			lost := 0
 			for _, n := range intsAfter(t, c.Text, `final counts: \[([\d ]+)\]`, 5) {
 				if n < 1 || n > 3000 {
 					t.Errorf("unlocked run counted %d, want 1..3000", n)
 				}
+				if n < 3000 {
+					lost++
+				}
+			}
+			if lost == 0 {
+				t.Errorf("none of five unlocked runs lost an update")
 			}
 		},
 		"timeline-unlocked": func(t *testing.T, c cell) {
@@ -159,7 +165,7 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		"rule-timeout":  wants("lock counter.lock: timed out after 500ms", "is a timeout: true"),
 	},
 	"3-locking-shared-variables.ipynb": {
-		"ex7-racy":    lessThan(`racy: expected (\d+) got (\d+)`),
+		"ex7-racy":    notMore(`racy: expected (\d+) got (\d+)`),
 		"ex8-locked":  exact(`locked: expected (\d+) got (\d+)`),
 		"ex9-rawlock": exact(`rawlock: expected (\d+) got (\d+)`),
 		"atomic-run":  exact(`atomic: expected (\d+) got (\d+)`),
@@ -198,8 +204,8 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 	},
 }
 
-// modes checks the four process modes side by side: racy loses, the others
-// are exact.
+// modes checks the four process modes side by side: racy never counts too
+// many (one run may lose nothing), the others are exact.
 func modes(t *testing.T, c cell) {
 	hasImage(t, c)
 	for _, mode := range []string{"racy", "locked", "rawlock", "atomic"} {
@@ -208,8 +214,8 @@ func modes(t *testing.T, c cell) {
 			continue
 		}
 		switch {
-		case mode == "racy" && n[0] >= 4000000:
-			t.Errorf("racy processes lost nothing: %d", n[0])
+		case mode == "racy" && n[0] > 4000000:
+			t.Errorf("racy processes counted %d, more than the 4000000 made", n[0])
 		case mode != "racy" && n[0] != 4000000:
 			t.Errorf("%s processes counted %d, want 4000000", mode, n[0])
 		}
@@ -266,11 +272,14 @@ func exact(re string) func(*testing.T, cell) {
 	}
 }
 
-func lessThan(re string) func(*testing.T, cell) {
+// notMore is what one racy run always gives: at most the expected count.
+// Whether it lost updates is chance (under load the racing processes may
+// run one after the other), so a single run never asserts a loss.
+func notMore(re string) func(*testing.T, cell) {
 	return func(t *testing.T, c cell) {
 		t.Helper()
-		if e, g, ok := expectedGot(t, c, re); ok && (g >= e || g < 1) {
-			t.Errorf("cell %s: got %d, want fewer than the %d expected (lost updates)", c.ID, g, e)
+		if e, g, ok := expectedGot(t, c, re); ok && (g > e || g < 1) {
+			t.Errorf("cell %s: got %d, want 1..%d", c.ID, g, e)
 		}
 	}
 }
