@@ -129,6 +129,7 @@ write_kernel_json() { # dir-holding-bin dest-file
   "argv": ["$dir/bin/golocks-kernel", "{connection_file}"],
   "display_name": "$DISPLAY_NAME",
   "language": "go",
+  "interrupt_mode": "message",
   "env": {"GOLOCKS_WORKER": "$dir/bin/golocks"},
   "metadata": {"golocks": {"gophernotes": "$GP_VERSION"}}
 }
@@ -160,15 +161,19 @@ build() {
 	overlay
 	pin_copy
 
-	say "generating bindings"
+	say "generating bindings and docs"
 	go build -o "$BUILD/genbind" ./kernel/genbind
+	# The docs inspect_request shows (golocks_inspect.go embeds them).
+	go run ./kernel/gendoc -std -o "$SRC/golocks_docs.json.gz" $ours $EXTERNAL
 	# GOPROXY=off: from here on nothing is fetched; everything comes from
 	# the module cache as the root go.sum pinned it.
 	(cd "$SRC/imports" && GOPROXY=off GOFLAGS=-mod=mod "$BUILD/genbind" -gopath "$GOPATH_TREE" $ours $EXTERNAL $STD)
 
 	say "building the kernel"
+	# The overlay files carry the build tag golocks_kernel (so that the
+	# repository's own `go build ./...` leaves them alone).
 	(cd "$SRC" && CGO_ENABLED=0 GOPROXY=off GOFLAGS="-mod=mod -buildvcs=false" \
-		go build -trimpath -ldflags=-s -o "$BIN/golocks-kernel" .)
+		go build -trimpath -tags golocks_kernel -ldflags=-s -o "$BIN/golocks-kernel" .)
 	say "building the golocks worker"
 	CGO_ENABLED=0 go build -trimpath -o "$BIN/golocks" ./cmd/golocks
 
