@@ -44,7 +44,7 @@ func (g *golocks) startCell(r msgReceipt) *runningCell {
 	return c
 }
 
-// end is called when the cell's evaluation returned, with its error, and
+// endCell is called when the cell's evaluation returned, with its error, and
 // returns the error the cell ends with: an interrupted cell ends with
 // errInterrupted whatever happened after the interrupt (the student may
 // have recovered gomacro's interrupt panic, or a library call may have
