@@ -6,6 +6,7 @@ require (
 	github.com/cosmos72/gomacro v0.0.0-20260901205243-0df6c0cd20af
 	github.com/gofrs/flock v0.13.2
 	github.com/gopherdata/gophernotes v0.7.5
+	golang.org/x/image v0.24.0
 	golang.org/x/sys v0.49.0
 	gonum.org/v1/plot v0.15.2
 )
@@ -25,7 +26,6 @@ require (
 	github.com/mattn/go-runewidth v0.0.28 // indirect
 	github.com/peterh/liner v1.2.2 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
-	golang.org/x/image v0.24.0 // indirect
 	golang.org/x/mod v0.27.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
 	golang.org/x/text v0.22.0 // indirect
