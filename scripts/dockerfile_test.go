@@ -571,6 +571,7 @@ func TestDockerfileBroken(t *testing.T) {
 		{"kernel installed without the prefix", "", installLine, "RUN kernel/build.sh build && kernel/build.sh install", "then install with PREFIX=$KERNEL_PREFIX"},
 		{"CI builds the kernel another way", "kernel/kernel.mk", "kernel/build.sh build", "go build ./kernel", "kernel/kernel.mk (make kernel, run by CI) no longer runs kernel/build.sh"},
 		{"CI does not reach kernel.mk", "Makefile", "include kernel/kernel.mk", "", "must reach kernel/kernel.mk"},
+		{"CI does not run make test", ".ci/run", "make test", "make vet", "must reach kernel/kernel.mk"},
 		{"own start command", "", "EXPOSE 8888", "EXPOSE 8888\nCMD [\"jupyter\", \"lab\"]", "keep the stack's own start command"},
 		{"own entrypoint", "", "EXPOSE 8888", "EXPOSE 8888\nENTRYPOINT [\"jupyter\"]", "keep the stack's own start command"},
 		{"COPY from another image", "", "COPY --from=build ${WORKBOOK} ${WORKBOOK}", "COPY --from=python:3 /etc/hosts /etc/hosts", "only the build stage is copied from"},
