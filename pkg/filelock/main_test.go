@@ -32,7 +32,9 @@ func TestMain(m *testing.M) {
 // cell's context to see waits end when a cell is interrupted.
 var testHost = &fakeHost{}
 
-type fakeHost struct{ ctx atomic.Pointer[context.Context] }
+type fakeHost struct {
+	ctx atomic.Pointer[context.Context]
+}
 
 func (h *fakeHost) Context() context.Context {
 	if p := h.ctx.Load(); p != nil {

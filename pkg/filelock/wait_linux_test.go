@@ -26,7 +26,7 @@ func TestTimedOutWaitsStayFlat(t *testing.T) {
 			}
 		}
 	}
-	retry(10) // the waiter, and whatever threads the runtime wants for it
+	retry(10)    // the waiter, and whatever threads the runtime wants for it
 	runtime.GC() // earlier tests' unreachable files close now, not during the count
 	threads, fds := countThreads(t), countFDs(t)
 	retry(500)

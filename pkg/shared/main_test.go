@@ -3,15 +3,18 @@ package shared
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golocks/golocks/internal/reexec"
+	"github.com/golocks/golocks/pkg/cell"
 )
 
 // The cross-process tests re-run this test binary as child processes (see
@@ -24,7 +27,34 @@ func TestMain(m *testing.M) {
 		}
 		return 0
 	})
+	if err := cell.Install(testHost); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	os.Exit(m.Run())
+}
+
+// testHost stands for the notebook kernel: the tests set the running
+// cell's context to see waits end when a cell is interrupted.
+var testHost = &fakeHost{}
+
+type fakeHost struct {
+	ctx atomic.Pointer[context.Context]
+}
+
+func (h *fakeHost) Context() context.Context {
+	if p := h.ctx.Load(); p != nil {
+		return *p
+	}
+	return context.Background()
+}
+
+func (h *fakeHost) Lookup(any) (cell.Func, bool) { return cell.Func{}, false }
+
+// runCell makes ctx the running cell's context until the test ends.
+func runCell(t *testing.T, ctx context.Context) {
+	testHost.ctx.Store(&ctx)
+	t.Cleanup(func() { testHost.ctx.Store(nil) })
 }
 
 // runChild plays one role. Each role reports on stdout, one line per step,
@@ -75,11 +105,20 @@ func runChild(role string, args []string) error {
 			return err
 		}
 		fmt.Println("waiting")
-		timedOut, err := futexWait(mu.lk.word, uint32(val), 10*time.Second)
+		timedOut, err := futexWait(mu.lk.low, uint32(val), 10*time.Second)
 		fmt.Printf("timedOut=%v err=%v\n", timedOut, err)
 		return nil
 	case "exit":
 		return nil
+	case "idle": // stay alive, holding nothing, until stdin closes
+		fmt.Println("ready")
+		_, err := in.ReadString('\n')
+		if err == io.EOF {
+			return nil
+		}
+		return err
+	case "close-in-use": // kind path: Close while goroutines use the value
+		return closeInUse(args[0], args[1])
 	}
 	return fmt.Errorf("unknown role %q", role)
 }
