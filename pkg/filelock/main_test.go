@@ -85,7 +85,7 @@ func runHelper(role string, args []string) int {
 				}
 			}
 			return nil
-		case "raw-increment": // n counterFile lockFile: gofrs alone
+		case "raw-increment": // n counterFile lockFile: flock(2) alone
 			n, err := strconv.Atoi(args[0])
 			if err != nil {
 				return err

@@ -48,7 +48,7 @@ type TimeoutError struct {
 // Error reads like
 // "lock /tmp/tmp_lock: timed out after 10s; held by pid 1234 (golocks)".
 func (e *TimeoutError) Error() string {
-	msg := fmt.Sprintf("lock %s: %v after %v", e.Lock, ErrTimeout, Round(e.Waited))
+	msg := fmt.Sprintf("lock %s: %v after %v", e.Lock, ErrTimeout, round(e.Waited))
 	switch {
 	case e.HolderPID > 0 && e.HolderName != "":
 		msg += fmt.Sprintf("; held by pid %d (%s)", e.HolderPID, e.HolderName)
@@ -85,14 +85,14 @@ func Canceled(lock string, waited time.Duration, ctx context.Context) error {
 		err = context.Canceled // not done: a caller's mistake, still an error
 	}
 	if cause == nil || cause == err {
-		return fmt.Errorf("lock %s: %w after %v", lock, err, Round(waited))
+		return fmt.Errorf("lock %s: %w after %v", lock, err, round(waited))
 	}
-	return fmt.Errorf("lock %s: %w after %v (%w)", lock, cause, Round(waited), err)
+	return fmt.Errorf("lock %s: %w after %v (%w)", lock, cause, round(waited), err)
 }
 
-// Round keeps a wait readable in a message: a 10 s bound measures as
+// round keeps a wait readable in a message: a 10 s bound measures as
 // 10.000213s, which says nothing more than 10s.
-func Round(d time.Duration) time.Duration {
+func round(d time.Duration) time.Duration {
 	if d >= time.Millisecond {
 		return d.Round(time.Millisecond)
 	}
