@@ -309,6 +309,7 @@ func replay(o options, stdout, stderr io.Writer) (report, error) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return rep, fmt.Errorf("%s: %w", o.From, err)
 	}
+	rep.fillFS()
 	base, err := readBaseline(o.Baseline)
 	if err != nil {
 		return rep, err
@@ -329,7 +330,20 @@ func readBaseline(path string) (*report, error) {
 	if err := json.Unmarshal(b, &base); err != nil {
 		return nil, fmt.Errorf("-baseline %s: %w", path, err)
 	}
+	base.fillFS()
 	return &base, nil
+}
+
+// fillFS gives the rows of a run saved before experiments had FS their file
+// system type, from Where ("tmpfs /dev/shm", "ext4 /tmp"; "shared memory,
+// ..." has none).
+func (rep *report) fillFS() {
+	for i := range rep.Rows {
+		e := &rep.Rows[i].Exp
+		if e.FS == "" && !strings.HasPrefix(e.Where, "shared memory") {
+			e.FS, _, _ = strings.Cut(e.Where, " ")
+		}
+	}
 }
 
 // output prints the report's tables and draws its chart.
