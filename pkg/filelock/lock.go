@@ -150,7 +150,13 @@ func (l *Lock) Unlock() error {
 		l.forget(f)
 		err = fmt.Errorf("unlock %s: %w", l.path, err)
 	} else if f != l.main {
-		l.spare = f // a waiter's descriptor: the next waiter's
+		// A waiter's descriptor: the next waiter's. (There is no spare while
+		// a waiter's descriptor holds: that waiter took it.)
+		if l.spare == nil {
+			l.spare = f
+		} else {
+			_ = f.close()
+		}
 	}
 	l.mu.Unlock()
 	<-l.sem

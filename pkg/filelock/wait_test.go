@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/filelock"
 )
@@ -91,7 +92,7 @@ func TestSetTimeoutWhileLocking(t *testing.T) {
 func TestInterruptedCellEndsWait(t *testing.T) {
 	l, holder := newHeld(t)
 	ctx, cancel := context.WithCancelCause(context.Background())
-	runCell(t, ctx)
+	celltest.Run(t, ctx)
 	done := make(chan error, 1)
 	go func() { done <- l.LockTimeout(time.Minute) }()
 	time.Sleep(20 * time.Millisecond) // let it start waiting (either way the result is the same)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/pkg/cell"
 )
 
@@ -209,7 +210,7 @@ func TestInterruptedCellEndsWait(t *testing.T) {
 		l, pl := openLocker(t, kind, filepath.Join(t.TempDir(), kind))
 		atomic.StoreUint64(pl.word, self)
 		ctx, cancel := context.WithCancelCause(context.Background())
-		runCell(t, ctx)
+		celltest.Run(t, ctx)
 		done := make(chan error, 1)
 		go func() { done <- l.LockTimeout(time.Minute) }()
 		time.Sleep(30 * time.Millisecond) // asleep in the kernel by now (either way the result is the same)

@@ -3,18 +3,16 @@ package shared
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/internal/reexec"
-	"github.com/golocks/golocks/pkg/cell"
 )
 
 // The cross-process tests re-run this test binary as child processes (see
@@ -27,34 +25,11 @@ func TestMain(m *testing.M) {
 		}
 		return 0
 	})
-	if err := cell.Install(testHost); err != nil {
+	if err := celltest.Install(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	os.Exit(m.Run())
-}
-
-// testHost stands for the notebook kernel: the tests set the running
-// cell's context to see waits end when a cell is interrupted.
-var testHost = &fakeHost{}
-
-type fakeHost struct {
-	ctx atomic.Pointer[context.Context]
-}
-
-func (h *fakeHost) Context() context.Context {
-	if p := h.ctx.Load(); p != nil {
-		return *p
-	}
-	return context.Background()
-}
-
-func (h *fakeHost) Lookup(any) (cell.Func, bool) { return cell.Func{}, false }
-
-// runCell makes ctx the running cell's context until the test ends.
-func runCell(t *testing.T, ctx context.Context) {
-	testHost.ctx.Store(&ctx)
-	t.Cleanup(func() { testHost.ctx.Store(nil) })
 }
 
 // runChild plays one role. Each role reports on stdout, one line per step,
