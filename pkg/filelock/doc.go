@@ -47,5 +47,7 @@
 //
 // The lock file is created (mode 0644 before umask) if missing and never
 // deleted: deleting it while others wait would let two processes lock two
-// different files with the same name.
+// different files with the same name. Do not delete it yourself while a
+// Lock has it open (between its first Lock and its Close): that Lock would
+// go on locking the deleted file, and exclude nobody who opens the new one.
 package filelock
