@@ -32,8 +32,9 @@ type experiment struct {
 	Contended func() (result, error) `json:"-"`
 
 	// Scaled gives the command lines of a smaller run of each side, every
-	// count divided by div (but at least 100 per process): what the system
-	// calls are counted on (syscalls.go).
+	// count divided by div (but at least 1000/div per process, so that two
+	// divisors always give two sizes): what the system calls are counted
+	// on (syscalls.go).
 	Scaled func(div int) []sideRun `json:"-"`
 
 	Dir string // TMPDIR for both tools: where their files go
@@ -115,7 +116,7 @@ func counterExperiments(fs fileSystem, work string) []experiment {
 			Golocks: g[1:], Python: p[1:], FloorName: s.floorName, Dir: work,
 			Floor: func() (result, error) { return floorCounter(work, gran, total) },
 			Scaled: func(div int) []sideRun {
-				g, p, floor, contended, total := argv(max(s.count/div, 100))
+				g, p, floor, contended, total := argv(max(s.count/div, 1000/div))
 				runs := []sideRun{{"golocks", g, total}, {"Python", p, total}, {"floor", floor, total}}
 				if contended != nil {
 					runs = append(runs, sideRun{"contended", contended, total})
@@ -165,7 +166,7 @@ func sharedExperiments(fs fileSystem, work string, goCount, pyCount int) []exper
 			Golocks: args(gc), Python: py, FloorName: "F-atomic", Dir: work,
 			Floor: func() (result, error) { return floorAtomic(work, total) },
 			Scaled: func(div int) []sideRun {
-				n, pn := max(gc/div, 100), max(pc/div, 100)
+				n, pn := max(gc/div, 1000/div), max(pc/div, 1000/div)
 				runs := []sideRun{
 					{"golocks", append([]string{golocksProgram}, args(n)...), s.procs * n},
 					{"floor", []string{benchProgram, floorChild, "atomic", work, strconv.Itoa(s.procs * n)}, s.procs * n},
