@@ -352,3 +352,32 @@ func TestNiceTicks(t *testing.T) {
 		t.Errorf("niceTicks of an empty range = %v, want none", got)
 	}
 }
+
+// Every side of every experiment is counted on two sizes, and the sides
+// that the table shows are all there.
+func TestScaledRuns(t *testing.T) {
+	var exps []experiment
+	for _, fs := range []fileSystem{{Dir: "/dev/shm", Type: "tmpfs", Scale: 1}, {Dir: "/tmp", Type: "ext4", Scale: 10}} {
+		exps = append(exps, counterExperiments(fs, "/nowhere")...)
+	}
+	exps = append(exps, sharedExperiments(fileSystem{Dir: "/dev/shm", Type: "tmpfs", Scale: 1}, "/nowhere", 1_000_000, 250_000)...)
+	for _, e := range exps {
+		small, large := e.Scaled(10), e.Scaled(5)
+		if len(small) != len(large) || len(small) < 2 {
+			t.Fatalf("%s %s: %d and %d sides", e.Where, e.ID, len(small), len(large))
+		}
+		sides := map[string]bool{}
+		for i := range small {
+			sides[small[i].Side] = true
+			if small[i].Side != large[i].Side || large[i].Total <= small[i].Total {
+				t.Errorf("%s %s %s: totals %d and %d", e.Where, e.ID, small[i].Side, small[i].Total, large[i].Total)
+			}
+		}
+		if want := e.Contended != nil; sides["contended"] != want {
+			t.Errorf("%s %s: contended side %v, want %v", e.Where, e.ID, sides["contended"], want)
+		}
+		if want := e.Python != nil; sides["Python"] != want {
+			t.Errorf("%s %s: Python side %v, want %v", e.Where, e.ID, sides["Python"], want)
+		}
+	}
+}
