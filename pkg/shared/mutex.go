@@ -119,5 +119,5 @@ func (mu *Mutex) Close() error {
 	if mu == nil {
 		return errNil
 	}
-	return mu.m.close(mu.lk.wakeAll)
+	return mu.m.close(mu.lk.close)
 }

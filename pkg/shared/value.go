@@ -140,5 +140,5 @@ func (v *Value) Close() error {
 	if v == nil {
 		return errNil
 	}
-	return v.m.close(v.lk.wakeAll)
+	return v.m.close(v.lk.close)
 }
