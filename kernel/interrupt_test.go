@@ -228,3 +228,64 @@ panic("the first cell fails")`, release)
 		t.Errorf("cell queued behind a stop_on_error false failure: %s %q; want it run", c.status(), c.Stdout)
 	}
 }
+
+// An interrupt stops the library's waits (each takes cell.Context()): file
+// and shared-memory locks waited on with a timeout of an hour give up with
+// an error that says the cell was interrupted.
+func TestInterruptLibraryWaits(t *testing.T) {
+	k := jupytertest.InstallKernel(t)
+	waits := []struct{ name, code string }{
+		{"filelock.LockTimeout", `other := filelock.New("held.lock")
+fmt.Println("ready")
+err := other.LockTimeout(time.Hour)
+fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
+		{"shared.Mutex.LockTimeout", `mu2, _ := shared.OpenMutex("mutex.bin")
+fmt.Println("ready")
+err = mu2.LockTimeout(time.Hour)
+fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
+		{"shared.Value.LockTimeout", `v2, _ := shared.OpenValue("value.bin")
+fmt.Println("ready")
+err = v2.LockTimeout(time.Hour)
+fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
+	}
+	for mode, kernel := range interruptModes(t, k) {
+		t.Run(mode, func(t *testing.T) {
+			steps := []step{{"run": `import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/pkg/filelock"
+	"github.com/golocks/golocks/pkg/shared"
+)
+
+x := 42
+held := filelock.New("held.lock")
+mu, _ := shared.OpenMutex("mutex.bin")
+v, _ := shared.OpenValue("value.bin")
+var err error
+fmt.Println("held:", held.Lock(), mu.Lock(), v.Lock())`}}
+			for _, w := range waits {
+				steps = append(steps, step{"run": w.code, "interrupt_on": "ready"})
+			}
+			steps = append(steps, step{"run": `fmt.Println("after:", x, held.Unlock(), mu.Unlock(), v.Unlock())`})
+			res := runSession(t, k, kernel, steps)
+			if c := res[0].Cells[0]; !strings.Contains(c.Stdout, "held: <nil> <nil> <nil>") {
+				t.Fatalf("taking the locks: %s %q %v", c.status(), c.Stdout, c.Errors)
+			}
+			for i, w := range waits {
+				r := res[1+i]
+				checkInterrupted(t, w.name, mode, r)
+				// The cell may stop before it prints; if it printed, the
+				// library's error said why.
+				if out := r.Cells[0].Stdout; strings.Contains(out, "returned:") && !strings.Contains(out, "returned: true") {
+					t.Errorf("%s returned an error that does not wrap cell.ErrInterrupted: %q", w.name, out)
+				}
+			}
+			if c := res[len(res)-1].Cells[0]; !strings.Contains(c.Stdout, "after: 42 <nil> <nil> <nil>") {
+				t.Errorf("after the interrupts: %s %q %v", c.status(), c.Stdout, c.Errors)
+			}
+		})
+	}
+}
