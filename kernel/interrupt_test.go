@@ -84,9 +84,7 @@ func TestInterrupt(t *testing.T) {
 			if after.status() != "ok" || !strings.Contains(after.Stdout, "after: 42 true 0 1s true") {
 				t.Errorf("the cell after the interrupts: %s %q %v; want the state from before", after.status(), after.Stdout, after.Errors)
 			}
-			var alive bool
-			res[len(interruptible)+4].as(t, &alive)
-			if !alive {
+			if !res[len(interruptible)+4].yes(t) {
 				t.Error("the kernel died")
 			}
 			var left []string
@@ -152,9 +150,7 @@ func TestInterruptStuck(t *testing.T) {
 				if !strings.Contains(c.Stderr, "Restarting the kernel") {
 					t.Errorf("no word of the restart on the cell's stderr:\n%s", c.Stderr)
 				}
-				var exited bool
-				res[2].as(t, &exited)
-				if !exited {
+				if !res[2].yes(t) {
 					t.Error("the kernel did not exit after the second interrupt")
 				}
 			})
@@ -183,9 +179,7 @@ func TestGoroutinePanic(t *testing.T) {
 			if c := res[3].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "alive 42") {
 				t.Errorf("after the panics: %s %q", c.status(), c.Stdout)
 			}
-			var alive bool
-			res[4].as(t, &alive)
-			if !alive {
+			if !res[4].yes(t) {
 				t.Error("the kernel died")
 			}
 		})

@@ -153,9 +153,7 @@ img := image.NewRGBA(image.Rect(0, 0, 640, 480))`},
 	if sd := res[12]; sd.ReplyType != "shutdown_reply" || sd.Reply["status"] != "ok" || sd.Reply["restart"] != false {
 		t.Errorf("shutdown on the control channel: %s %v; want shutdown_reply, status ok", sd.ReplyType, sd.Reply)
 	}
-	var exited bool
-	res[13].as(t, &exited)
-	if !exited {
+	if !res[13].yes(t) {
 		t.Error("the kernel did not exit after shutdown_request")
 	}
 }

@@ -95,6 +95,14 @@ func (r stepResult) as(t *testing.T, v any) {
 	}
 }
 
+// yes reads an "alive" or "exits" step's result.
+func (r stepResult) yes(t *testing.T) bool {
+	t.Helper()
+	var b bool
+	r.as(t, &b)
+	return b
+}
+
 // signalKernelspec installs a copy of the kernelspec that asks Jupyter to
 // interrupt with SIGINT (interrupt_mode "signal", Jupyter's default and
 // what jupyter console does) and returns its name.
