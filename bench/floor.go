@@ -24,7 +24,7 @@ import (
 
 // floorCounter is the file counter's floor: workbook.Counter.Run(n) with the
 // given lock granularity ("none", "call" or "increment"), exactly the code a
-// `golocks worker counter` process runs, in one process.
+// `golocks count` worker process runs, in one process.
 func floorCounter(dir, granularity string, n int) (result, error) {
 	d, err := os.MkdirTemp(dir, "floor-")
 	if err != nil {
@@ -61,7 +61,7 @@ func floorCounter(dir, granularity string, n int) (result, error) {
 
 // floorAtomic is the shared value's floor: n bare atomic adds by one
 // process on a value mapped from a file in dir (workbook.IncrementShared "atomic",
-// the loop a `golocks worker shared` process runs).
+// the loop each `golocks shared` worker process runs).
 func floorAtomic(dir string, n int) (result, error) {
 	d, err := os.MkdirTemp(dir, "floor-")
 	if err != nil {
@@ -70,7 +70,7 @@ func floorAtomic(dir string, n int) (result, error) {
 	defer os.RemoveAll(d)
 	path := filepath.Join(d, "value")
 	start := time.Now()
-	if err := workbook.IncrementShared("atomic", path, "", n); err != nil {
+	if err := workbook.IncrementShared(n, "atomic", path, ""); err != nil {
 		return result{}, err
 	}
 	elapsed := time.Since(start)
