@@ -146,7 +146,7 @@ func (p *Pool) MapFunc(f any, counts []int, args ...any) error {
 	for i, c := range calls {
 		jobs[i] = &goroutineJob{c: c}
 	}
-	return joinErrors(schedule(ctx, s.procs, jobs, false))
+	return joinErrors(schedule(ctx, s.procs, jobs, func() {}, false))
 }
 
 // Run calls each task's function in its own worker process, at most p.Procs
@@ -187,6 +187,13 @@ func (p *Pool) RunContext(ctx context.Context, tasks ...Task) ([]Result, error) 
 	ctx, cancel := s.context(ctx)
 	defer cancel()
 
+	// The start line all the run's workers wait at (protocol.go).
+	lineR, lineW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("pool: %w", err)
+	}
+	defer lineR.Close()
+	defer lineW.Close()
 	// Every worker of this run is started by one OS thread that lives
 	// until all of them have been reaped (see starter).
 	st := newStarter()
@@ -194,9 +201,9 @@ func (p *Pool) RunContext(ctx context.Context, tasks ...Task) ([]Result, error) 
 	out := newOutput(s)
 	jobs := make([]job, len(calls))
 	for i, c := range calls {
-		jobs[i] = &processJob{c: c, s: s, starter: st, out: out}
+		jobs[i] = &processJob{c: c, s: s, starter: st, out: out, line: lineR}
 	}
-	results := schedule(ctx, s.procs, jobs, true)
+	results := schedule(ctx, s.procs, jobs, func() { lineW.Close() }, true)
 	return results, joinErrors(results)
 }
 

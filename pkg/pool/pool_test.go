@@ -300,19 +300,21 @@ func TestProcsBoundsConcurrency(t *testing.T) {
 
 // The workbook's Exercise 2 with the start line: both workers start before
 // either has written, so both find no file and say so, as in the seed. Over
-// a bounded number of trials (a loaded machine may still hold one back).
+// a bounded number of trials: a loaded machine may still run one worker's
+// first steps before the other's (on 2 cores at a load of 20, one trial in
+// six or so shows both messages; on an idle machine nearly every one).
 func TestBothWorkersFindNoFile(t *testing.T) {
-	const trials = 10
+	const trials = 50
 	for trial := 1; trial <= trials; trial++ {
 		file := filepath.Join(t.TempDir(), "parallel.txt")
 		var out syncBuffer
 		p := testPool(2)
 		p.Stdout = &out
-		if err := p.Map(workbook.Work, []int{50, 50}, file); err != nil {
+		if err := p.Map(workbook.Work, []int{10, 10}, file); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := workbook.ReadCount(file); err == nil && n > 100 {
-			t.Fatalf("trial %d: count %d > 100", trial, n)
+		if n, err := workbook.ReadCount(file); err == nil && n > 20 {
+			t.Fatalf("trial %d: count %d > 20", trial, n)
 		}
 		missing := strings.Count(out.String(), "File doesn't exist, starting to count from 0.\n")
 		t.Logf("trial %d: %d \"File doesn't exist\" messages", trial, missing)

@@ -23,6 +23,7 @@ type processJob struct {
 	s       settings
 	starter *starter
 	out     *output
+	line    *os.File // the run's start line, the worker's fd 5
 
 	cmd          *exec.Cmd
 	toWorker     *os.File      // requests and the start, the worker's fd 3
@@ -81,7 +82,7 @@ func (j *processJob) startWorker() error {
 	}
 	cmd := exec.Command(j.c.worker, workerArg)
 	cmd.Env = append(append(os.Environ(), j.s.env...), channelEnv+"="+channelFDs)
-	cmd.ExtraFiles = []*os.File{reqR, repW} // fds 3 and 4
+	cmd.ExtraFiles = []*os.File{reqR, repW, j.line} // fds 3, 4 and 5
 	j.stdout, j.errw = j.out.lines(j.s.stdout), j.out.lines(j.s.stderr)
 	cmd.Stdout, cmd.Stderr = j.stdout, j.errw
 	cmd.WaitDelay = waitDelay
@@ -132,10 +133,32 @@ func (j *processJob) send(m any) {
 	}
 }
 
-// run gives the start signal and waits for the call's end and the worker's
-// exit.
-func (j *processJob) run(ctx context.Context) error {
+// signal sends the worker its Start: get set.
+func (j *processJob) signal() {
 	j.send(start{Start: true})
+}
+
+// awaitSet waits, at most d, for the worker to say it is Set (or to end:
+// run then says how).
+func (j *processJob) awaitSet(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case r, ok := <-j.reports:
+			if !ok || r.Set {
+				return
+			}
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// run waits for the call's end and the worker's exit.
+func (j *processJob) run(ctx context.Context) error {
 	var done *report
 	reports := j.reports
 	for {

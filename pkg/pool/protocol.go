@@ -5,21 +5,37 @@ package pool
 //
 // The pool starts the worker as `<binary> worker`, with no other argument,
 // its standard input empty and its standard output and error copied into
-// the caller's, line by line. The call itself travels on two more pipes,
-// never on stdout (the call's own output goes there, and an interpreter may
-// print warnings there): the worker reads the pool's messages on file
-// descriptor 3 and writes its own on 4, and the environment variable
-// GOLOCKS_POOL_CHANNEL=3,4 tells it so. Each message is one line of JSON:
+// the caller's, line by line. The call itself travels on more pipes, never
+// on stdout (the call's own output goes there, and an interpreter may print
+// warnings there): the worker reads the pool's messages on file descriptor
+// 3, writes its own on 4 and waits at the start line on 5; the environment
+// variable GOLOCKS_POOL_CHANNEL=3,4,5 tells it so. Each message is one line
+// of JSON:
 //
 //	pool   -> worker   request    {"Call": {...}, "StartWithin": ns}
 //	worker -> pool     report     {"Ready": true}, or {"Err": "..."} if it cannot make the call
-//	pool   -> worker   start      {"Start": true}: the start line; cross it now
+//	pool   -> worker   start      {"Start": true}: get set
+//	worker -> pool     report     {"Set": true}
+//	                   go         the pool closes the start line
 //	worker -> pool     report     {"Done": true}, with "Err" or "Panic" if the call failed
 //
-// If the pool goes away (its end of the pipe closes) before the start, the
-// worker exits without calling anything. The worker's exit status follows
-// one rule (see Serve): 0 the call returned nil, 1 it failed, 2 it was
-// never made.
+// The start line is in two steps, so that the calls really start at one
+// moment. A worker that is ready waits, without using the processor, for
+// its Start, which the pool sends to all the workers of a round once they
+// are all ready (in a run with more calls than processes, a later worker
+// gets its Start at once). Waking up takes a process a while (up to a
+// millisecond on a virtual machine whose idle processor must be woken),
+// and not the same while for each; so each says Set and then watches the
+// line, descriptor 5, a pipe all the workers of a run share and which
+// stays empty, polling it without sleeping (for a bounded time). When every
+// worker of the round is Set, the pool closes the line's write end, and
+// all the workers, awake and watching, see it end at the same moment and
+// make their calls. (A later worker finds the line closed already.)
+//
+// If the pool goes away (its ends of the pipes close) before the start, the
+// worker gets no Start and exits without calling anything. The worker's
+// exit status follows one rule (see Serve): 0 the call returned nil, 1 it
+// failed, 2 it was never made.
 
 import (
 	"bytes"
@@ -38,12 +54,14 @@ type Call struct {
 	Args  []json.RawMessage // the arguments, JSON, in order (the count first)
 }
 
-// channelEnv names the worker's pipes: "3,4", read and write.
+// channelEnv names the worker's pipes: "3,4,5", the pool's messages, the
+// worker's reports, the start line.
 const (
 	channelEnv     = "GOLOCKS_POOL_CHANNEL"
-	channelFDs     = "3,4"
+	channelFDs     = "3,4,5"
 	requestFD      = 3
 	reportFD       = 4
+	lineFD         = 5
 	workerArg      = "worker"
 	requestTimeout = DefaultTimeout // how long a worker waits for its request
 )
@@ -55,15 +73,25 @@ type request struct {
 	StartWithin time.Duration
 }
 
-// A start is the pool's second message: go.
+// A start is the pool's second message: get set.
 type start struct {
 	Start bool
 }
 
-// A report is a worker's message: Ready, or Done, or neither with Err set
-// when the call cannot be made.
+// How long a worker watches the start line without sleeping before it
+// sleeps until it opens, and how long the pool waits for every worker of a
+// round to be Set before it opens the line all the same (a machine so busy
+// that a worker takes longer to wake cannot start them together anyway).
+const (
+	spinWait = 100 * time.Millisecond
+	setWait  = time.Second
+)
+
+// A report is a worker's message: Ready, Set or Done, or none of them with
+// Err set when the call cannot be made.
 type report struct {
-	Ready bool   `json:",omitempty"` // found the function, rebuilt the arguments: waiting at the start line
+	Ready bool   `json:",omitempty"` // found the function, rebuilt the arguments: waiting for the Start
+	Set   bool   `json:",omitempty"` // got the Start: watching the start line
 	Done  bool   `json:",omitempty"` // the call ended; Err or Panic if it failed
 	Err   string `json:",omitempty"` // the error the call returned, or why it cannot be made
 	Panic string `json:",omitempty"` // what the call panicked with

@@ -15,8 +15,13 @@ type job interface {
 	// process is started and has found its function and rebuilt the
 	// arguments. An error means the call cannot be made.
 	prepare(ctx context.Context) error
-	// run crosses the start line and makes the call; it returns the
-	// call's error. A worker process is killed when ctx is done.
+	// signal gives a ready job its start signal: get set.
+	signal()
+	// awaitSet waits, at most d, until a signalled job is set to go the
+	// moment release lets it.
+	awaitSet(ctx context.Context, d time.Duration)
+	// run makes the call, once signalled and released, and returns its
+	// error. A worker process is killed when ctx is done.
 	run(ctx context.Context) error
 	// abandon releases a prepared job that will not run.
 	abandon()
@@ -30,17 +35,18 @@ type job interface {
 var errCalledOff = errors.New("called off")
 
 // schedule runs jobs, at most procs at a time, behind one start line (see
-// Run), and returns their results in order. With waitAll it returns once
-// every job has ended (processes: each ends when ctx is done, killed);
-// without, it returns when ctx is done and reports the jobs still running
-// (goroutines, which cannot be killed).
-func schedule(ctx context.Context, procs int, jobs []job, waitAll bool) []Result {
+// Run), and returns their results in order. Once the first round is ready,
+// each of its jobs is signalled and then release lets them all go at once.
+// With waitAll it returns once every job has ended (processes: each ends
+// when ctx is done, killed); without, it returns when ctx is done and
+// reports the jobs still running (goroutines, which cannot be killed).
+func schedule(ctx context.Context, procs int, jobs []job, release func(), waitAll bool) []Result {
 	o := &outcomes{results: make([]Result, len(jobs)), ended: make([]bool, len(jobs)), started: make([]bool, len(jobs))}
 	for i, j := range jobs {
 		o.results[i].Call = j.text()
 	}
 	first := min(procs, len(jobs))
-	line := newStartLine(first)
+	line := newStartLine(jobs[:first], release)
 	sem := make(chan struct{}, procs)
 	var wg sync.WaitGroup
 	for i, j := range jobs {
@@ -95,12 +101,15 @@ func runJob(ctx context.Context, i int, j job, line *startLine, firstRound bool,
 		return
 	}
 	if firstRound {
-		line.arrive()
+		line.arrive(ctx)
 	}
 	if why := line.wait(ctx, firstRound); why != nil {
 		j.abandon()
 		o.set(i, notStarted(j, why), false)
 		return
+	}
+	if !firstRound {
+		j.signal() // the line is long open: go at once
 	}
 	o.start(i)
 	start := time.Now()
@@ -121,27 +130,37 @@ func notStarted(j job, why error) Result {
 // the whole run off.
 type startLine struct {
 	mu      sync.Mutex
+	first   []job         // the first round
+	release func()        // lets the signalled first round go, all at once
 	waiting int           // first-round calls not yet ready
 	open    chan struct{} // closed when all of them are: go
 	off     chan struct{} // closed when the run is called off
 	why     error         // why it was called off
 }
 
-func newStartLine(n int) *startLine {
-	l := &startLine{waiting: n, open: make(chan struct{}), off: make(chan struct{})}
-	if n == 0 {
-		close(l.open)
-	}
-	return l
+func newStartLine(first []job, release func()) *startLine {
+	return &startLine{first: first, release: release, waiting: len(first), open: make(chan struct{}), off: make(chan struct{})}
 }
 
-// arrive says one first-round call is ready.
-func (l *startLine) arrive() {
+// arrive says one first-round call is ready. The last one to arrive
+// signals them all, waits until all are set, and releases them.
+func (l *startLine) arrive(ctx context.Context) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.waiting--; l.waiting == 0 {
-		close(l.open)
+	l.waiting--
+	last := l.waiting == 0
+	l.mu.Unlock()
+	if !last {
+		return
 	}
+	for _, j := range l.first {
+		j.signal()
+	}
+	deadline := time.Now().Add(setWait)
+	for _, j := range l.first {
+		j.awaitSet(ctx, time.Until(deadline))
+	}
+	l.release()
+	close(l.open)
 }
 
 // callOff stops every call that has not crossed the line yet; the first

@@ -53,10 +53,19 @@ func Serve(find func(Call) (reflect.Value, error)) int {
 	if err := ch.send(report{Ready: true}); err != nil {
 		return exitNotMade
 	}
-	// The start line. The pool says go, or gives up (closes its end), or
-	// dies: then this process exits without making the call.
+	// The start line (protocol.go). Get set: the pool's Start comes once
+	// every worker of the round is ready; if the pool gives up it kills
+	// this process, if it dies no Start comes, and the call is not made.
 	var st start
 	if err := ch.receive(&st, req.StartWithin); err != nil || !st.Start {
+		return exitNotMade
+	}
+	if err := ch.send(report{Set: true}); err != nil {
+		return exitNotMade
+	}
+	// Go: the line opens for all at once. It also opens when the pool
+	// dies; then the pool's end of the first pipe has hung up as well.
+	if err := awaitLine(lineFD, req.StartWithin); err != nil || hungUp(requestFD) {
 		return exitNotMade
 	}
 
@@ -147,9 +156,10 @@ func FindIn(funcs map[string]any) func(Call) (reflect.Value, error) {
 
 // A channel is the worker's end of the two pipes to its pool.
 type channel struct {
-	in  *os.File
-	dec *json.Decoder
-	out *os.File
+	in   *os.File
+	dec  *json.Decoder
+	out  *os.File
+	line *os.File
 }
 
 // openChannel opens the pipes the pool passed, if it did.
@@ -159,18 +169,19 @@ func openChannel() (*channel, error) {
 	}
 	// The call's own child processes must not inherit the channel.
 	os.Unsetenv(channelEnv)
-	for _, fd := range []int{requestFD, reportFD} {
+	for _, fd := range []int{requestFD, reportFD, lineFD} {
 		if err := claimPipe(fd); err != nil {
 			return nil, fmt.Errorf("not started by a pool: file descriptor %d: %w", fd, err)
 		}
 	}
 	in, out := os.NewFile(requestFD, "pool requests"), os.NewFile(reportFD, "pool reports")
-	return &channel{in: in, dec: json.NewDecoder(in), out: out}, nil
+	return &channel{in: in, dec: json.NewDecoder(in), out: out, line: os.NewFile(lineFD, "start line")}, nil
 }
 
 func (c *channel) close() {
 	c.in.Close()
 	c.out.Close()
+	c.line.Close()
 }
 
 // receive decodes the pool's next message into v, waiting at most d. A

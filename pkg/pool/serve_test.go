@@ -34,7 +34,7 @@ func TestServeByHand(t *testing.T) {
 
 	// The channel's variable without the pipes is no pool either.
 	cmd = exec.Command(os.Args[0], "worker")
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOLOCKS_POOL_CHANNEL=3,4")
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOLOCKS_POOL_CHANNEL=3,4,5")
 	stderr.Reset()
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "file descriptor 3") {
@@ -65,10 +65,12 @@ func TestServeProtocol(t *testing.T) {
 		status   int
 		touched  bool
 	}{
-		{"returns", []string{call(touch, "1", `"`+touched+`"`), `{"Start":true}`}, []string{`{"Ready":true}`, `{"Done":true}`}, 0, true},
-		{"fails", []string{call(fail, "1"), `{"Start":true}`}, []string{`{"Ready":true}`, `{"Done":true,"Err":"this call fails"}`}, 1, false},
-		{"panics", []string{call(boom, "1"), `{"Start":true}`}, []string{`{"Ready":true}`, `{"Done":true,"Panic":"boom"}`}, 1, false},
+		{"returns", []string{call(touch, "1", `"`+touched+`"`), `{"Start":true}`}, []string{`{"Ready":true}`, `{"Set":true}`, `{"Done":true}`}, 0, true},
+		{"fails", []string{call(fail, "1"), `{"Start":true}`}, []string{`{"Ready":true}`, `{"Set":true}`, `{"Done":true,"Err":"this call fails"}`}, 1, false},
+		{"panics", []string{call(boom, "1"), `{"Start":true}`}, []string{`{"Ready":true}`, `{"Set":true}`, `{"Done":true,"Panic":"boom"}`}, 1, false},
 		{"no start", []string{call(touch, "1", `"`+touched+`"`)}, []string{`{"Ready":true}`}, 2, false},
+		// The pool dies after the Start: the line opens, but its pipe hung up.
+		{"pool died", []string{call(touch, "1", `"`+touched+`"`), `{"Start":true}`, "die"}, []string{`{"Ready":true}`, `{"Set":true}`}, 2, false},
 		{"unknown", []string{`{"Call":{"Func":"nowhere.Nothing"}}`}, []string{`{"Err":"no function nowhere.Nothing in this worker (it has `}, 2, false},
 		{"notebook", []string{`{"Call":{"Func":"work","Decls":["var x = 1"]}}`}, []string{`{"Err":"notebook function work not declared`}, 2, false},
 		{"bad args", []string{call(touch, `"one"`, `"x"`)}, []string{`{"Err":"` + name(touch) + `: argument 1 (\"one\"): json: cannot unmarshal string`}, 2, false},
@@ -104,10 +106,12 @@ func rawArgs(args []string) []json.RawMessage {
 	return raw
 }
 
-// speak starts a worker with the pool's two pipes, writes each message,
-// reading the worker's answer before the next (the request's answer is
-// Ready or an error), closes its end after the last, and returns the
-// worker's reports and exit status.
+// speak starts a worker with the pool's three pipes and writes each
+// message, reading the worker's answer before the next (the request's
+// answer is Ready or an error, a Start's is Set); the message "die" closes
+// the pool's ends, as a pool that died would. After a Start it opens the
+// start line, otherwise it says no more. It returns the worker's reports
+// and exit status.
 func speak(t *testing.T, messages []string) ([]string, int) {
 	t.Helper()
 	reqR, reqW, err := os.Pipe()
@@ -118,9 +122,14 @@ func speak(t *testing.T, messages []string) ([]string, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lineR, lineW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lineR.Close()
 	cmd := exec.Command(os.Args[0], "worker")
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOLOCKS_POOL_CHANNEL=3,4")
-	cmd.ExtraFiles = []*os.File{reqR, repW}
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOLOCKS_POOL_CHANNEL=3,4,5")
+	cmd.ExtraFiles = []*os.File{reqR, repW, lineR}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -130,13 +139,24 @@ func speak(t *testing.T, messages []string) ([]string, int) {
 	defer repR.Close()
 	lines := bufio.NewScanner(repR)
 	var reports []string
+	started := false
 	for i, m := range messages {
+		if m == "die" {
+			reqW.Close()
+			lineW.Close()
+			continue
+		}
 		reqW.Write([]byte(m + "\n"))
-		if i < len(messages)-1 && lines.Scan() {
+		started = m == `{"Start":true}`
+		if (i < len(messages)-1 || started) && lines.Scan() {
 			reports = append(reports, lines.Text())
 		}
 	}
-	reqW.Close()
+	if !started {
+		reqW.Close() // nothing more comes
+	}
+	lineW.Close() // go
+	defer reqW.Close()
 	for lines.Scan() {
 		reports = append(reports, lines.Text())
 	}

@@ -2,7 +2,10 @@
 
 package pool
 
-import "syscall"
+import (
+	"runtime"
+	"syscall"
+)
 
 // sysProcAttr puts a worker in a process group of its own, so that the pool
 // can kill it with everything it started. Only Linux has a parent-death
@@ -10,3 +13,6 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
+
+// yieldProcessor lets other goroutines run between polls of the start line.
+func yieldProcessor() { runtime.Gosched() }

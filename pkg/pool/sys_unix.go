@@ -4,7 +4,11 @@ package pool
 
 import (
 	"errors"
+	"fmt"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // killGroup kills the worker whose pid leads a process group, and whatever
@@ -28,4 +32,41 @@ func claimPipe(fd int) error {
 	}
 	syscall.CloseOnExec(fd)
 	return nil
+}
+
+// awaitLine waits, at most d, until the start line fd reads as ended: the
+// pool closed it. For spinWait it polls without sleeping, yielding the
+// processor to others between polls, so that it sees the line open the
+// moment it does; then it sleeps in poll(2) until it opens. It polls on this
+// goroutine's own thread: the call starts with no hand-over to another.
+func awaitLine(fd int, d time.Duration) error {
+	start := time.Now()
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		elapsed := time.Since(start)
+		if elapsed >= d {
+			return fmt.Errorf("the start line did not open within %v", d)
+		}
+		timeout := 0
+		if elapsed > spinWait {
+			timeout = int((d - elapsed).Milliseconds()) + 1
+		}
+		n, err := unix.Poll(fds, timeout)
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return err
+		case n > 0:
+			return nil
+		case timeout == 0:
+			yieldProcessor()
+		}
+	}
+}
+
+// hungUp reports whether the writer of the pipe fd has gone away.
+func hungUp(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0 && fds[0].Revents&unix.POLLHUP != 0
 }
