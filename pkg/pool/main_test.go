@@ -65,9 +65,9 @@ func compiled() map[string]any {
 }
 
 // find is the worker's find. A Call with Decls is a notebook function: its
-// "interpretation" here obeys two directives ("sleep 300ms", "touch PATH")
-// and checks that the function's own declaration came along, then the name
-// is looked up among the notebook stand-ins.
+// "interpretation" here obeys three directives ("sleep 300ms", "touch PATH",
+// "exit 3") and checks that the function's own declaration came along,
+// then the name is looked up among the notebook stand-ins.
 func find(c pool.Call) (reflect.Value, error) {
 	if len(c.Decls) == 0 {
 		return pool.FindIn(compiled())(c)
@@ -85,6 +85,9 @@ func find(c pool.Call) (reflect.Value, error) {
 			if err := os.WriteFile(arg, nil, 0o644); err != nil {
 				return reflect.Value{}, err
 			}
+		case "exit":
+			code, _ := strconv.Atoi(arg)
+			os.Exit(code)
 		case "func":
 			declared = declared || strings.HasPrefix(arg, c.Func+"(")
 		}

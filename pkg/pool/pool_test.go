@@ -283,6 +283,35 @@ func TestStartLineWaitsForTheSlowestWorker(t *testing.T) {
 	}
 }
 
+// A worker that dies, or never gets ready, before the start line calls the
+// run off (or the pool's timeout ends it): no call is made, nothing hangs,
+// and the error says which worker and why.
+func TestWorkerThatNeverGetsReady(t *testing.T) {
+	dir := t.TempDir()
+	ran := filepath.Join(dir, "ran")
+	for _, c := range []struct{ decl, want string }{
+		{"exit 3", "not started: the worker exited before it was ready (exit status 3)"},
+		{"sleep 1m", "not started: the pool's 500ms timeout expired"},
+	} {
+		host.define(t, nbSlowInKernel, cell.Func{Name: "slow", Worker: os.Args[0],
+			Decls: []string{"func slow(n int) {}", c.decl}})
+		p := testPool(2)
+		p.Timeout = 500 * time.Millisecond
+		results, err := p.Run(pool.Task{Func: nbSlowInKernel, Args: []any{0}}, pool.Task{Func: touch, Args: []any{1, ran}}, pool.Task{Func: touch, Args: []any{2, ran}})
+		if err == nil || !strings.Contains(err.Error(), "slow(0) in pid ") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.decl, err, c.want)
+		}
+		for i, r := range results {
+			if !errors.Is(r.Err, pool.ErrNotStarted) {
+				t.Errorf("%s: results[%d].Err = %v, want not started", c.decl, i, r.Err)
+			}
+		}
+		if _, err := os.Stat(ran); err == nil {
+			t.Errorf("%s: a call was made", c.decl)
+		}
+	}
+}
+
 // With more calls than Procs, at most Procs run at once, and later calls
 // take the places of finished ones.
 func TestProcsBoundsConcurrency(t *testing.T) {
