@@ -1,9 +1,6 @@
 package pool
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // A goroutineJob is one MapFunc call, in a goroutine of this process. It is
 // ready at once; the start line holds it until the whole first round is.
@@ -13,10 +10,8 @@ type goroutineJob struct {
 
 func (j *goroutineJob) prepare(context.Context) error { return nil }
 
-// signal and awaitSet do nothing: a goroutine goes when the start line
-// opens.
-func (j *goroutineJob) signal()                                 {}
-func (j *goroutineJob) awaitSet(context.Context, time.Duration) {}
+// signal does nothing: a goroutine goes when the start line opens.
+func (j *goroutineJob) signal() {}
 
 // run makes the call in the job's own goroutine. It cannot be stopped: when
 // the run ends first, schedule reports it as still running and leaves it.

@@ -330,8 +330,8 @@ func TestProcsBoundsConcurrency(t *testing.T) {
 // The workbook's Exercise 2 with the start line: both workers start before
 // either has written, so both find no file and say so, as in the seed. Over
 // a bounded number of trials: a loaded machine may still run one worker's
-// first steps before the other's (on 2 cores at a load of 20, one trial in
-// six or so shows both messages; on an idle machine nearly every one).
+// first steps before the other's (on 2 cores at a load of 8, about half the
+// trials show both messages).
 func TestBothWorkersFindNoFile(t *testing.T) {
 	const trials = 50
 	for trial := 1; trial <= trials; trial++ {

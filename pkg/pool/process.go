@@ -133,28 +133,9 @@ func (j *processJob) send(m any) {
 	}
 }
 
-// signal sends the worker its Start: get set.
+// signal sends the worker its Start, which it reads when the line opens.
 func (j *processJob) signal() {
 	j.send(start{Start: true})
-}
-
-// awaitSet waits, at most d, for the worker to say it is Set (or to end:
-// run then says how).
-func (j *processJob) awaitSet(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		select {
-		case r, ok := <-j.reports:
-			if !ok || r.Set {
-				return
-			}
-		case <-t.C:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // run waits for the call's end and the worker's exit.

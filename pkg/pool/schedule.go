@@ -15,11 +15,9 @@ type job interface {
 	// process is started and has found its function and rebuilt the
 	// arguments. An error means the call cannot be made.
 	prepare(ctx context.Context) error
-	// signal gives a ready job its start signal: get set.
+	// signal gives a ready job its start signal, which it acts on when
+	// the start line opens (release).
 	signal()
-	// awaitSet waits, at most d, until a signalled job is set to go the
-	// moment release lets it.
-	awaitSet(ctx context.Context, d time.Duration)
 	// run makes the call, once signalled and released, and returns its
 	// error. A worker process is killed when ctx is done.
 	run(ctx context.Context) error
@@ -101,7 +99,7 @@ func runJob(ctx context.Context, i int, j job, line *startLine, firstRound bool,
 		return
 	}
 	if firstRound {
-		line.arrive(ctx)
+		line.arrive()
 	}
 	if why := line.wait(ctx, firstRound); why != nil {
 		j.abandon()
@@ -143,24 +141,17 @@ func newStartLine(first []job, release func()) *startLine {
 }
 
 // arrive says one first-round call is ready. The last one to arrive
-// signals them all, waits until all are set, and releases them.
-func (l *startLine) arrive(ctx context.Context) {
+// signals them all and releases them.
+func (l *startLine) arrive() {
 	l.mu.Lock()
-	l.waiting--
-	last := l.waiting == 0
-	l.mu.Unlock()
-	if !last {
-		return
+	defer l.mu.Unlock()
+	if l.waiting--; l.waiting == 0 {
+		for _, j := range l.first {
+			j.signal()
+		}
+		l.release()
+		close(l.open)
 	}
-	for _, j := range l.first {
-		j.signal()
-	}
-	deadline := time.Now().Add(setWait)
-	for _, j := range l.first {
-		j.awaitSet(ctx, time.Until(deadline))
-	}
-	l.release()
-	close(l.open)
 }
 
 // callOff stops every call that has not crossed the line yet; the first

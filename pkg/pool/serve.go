@@ -53,19 +53,22 @@ func Serve(find func(Call) (reflect.Value, error)) int {
 	if err := ch.send(report{Ready: true}); err != nil {
 		return exitNotMade
 	}
-	// The start line (protocol.go). Get set: the pool's Start comes once
-	// every worker of the round is ready; if the pool gives up it kills
-	// this process, if it dies no Start comes, and the call is not made.
+	// The start line (protocol.go): watch it until it opens, then read
+	// the Start, which the pool wrote before it opened the line (or writes
+	// now, to a worker that came later). If the pool gives up it kills
+	// this process; if it dies the line opens with no Start after it, and
+	// the call is not made. Both waits poll on this goroutine's own
+	// thread, so the call starts the moment the line opens. Nothing came
+	// after the request before Ready, so the decoder holds no byte of the
+	// Start, and poll sees them all.
+	if err := awaitLine(lineFD, req.StartWithin); err != nil {
+		return exitNotMade
+	}
+	if err := waitReadable(requestFD, req.StartWithin); err != nil {
+		return exitNotMade
+	}
 	var st start
-	if err := ch.receive(&st, req.StartWithin); err != nil || !st.Start {
-		return exitNotMade
-	}
-	if err := ch.send(report{Set: true}); err != nil {
-		return exitNotMade
-	}
-	// Go: the line opens for all at once. It also opens when the pool
-	// dies; then the pool's end of the first pipe has hung up as well.
-	if err := awaitLine(lineFD, req.StartWithin); err != nil || hungUp(requestFD) {
+	if err := ch.dec.Decode(&st); err != nil || !st.Start {
 		return exitNotMade
 	}
 

@@ -2,10 +2,7 @@
 
 package pool
 
-import (
-	"runtime"
-	"syscall"
-)
+import "syscall"
 
 // sysProcAttr puts a worker in a process group of its own, so that the pool
 // can kill it with everything it started. Only Linux has a parent-death
@@ -13,6 +10,3 @@ import (
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
-
-// yieldProcessor lets other goroutines run between polls of the start line.
-func yieldProcessor() { runtime.Gosched() }

@@ -16,10 +16,3 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
-
-// yieldProcessor lets another process run on this processor, if one is
-// waiting: a worker watching the start line must not crowd out the others
-// still waking up on a machine with fewer processors than workers.
-func yieldProcessor() {
-	syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
-}

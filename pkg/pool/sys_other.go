@@ -25,4 +25,4 @@ func claimPipe(fd int) error { return errors.New("worker processes need Unix") }
 
 func awaitLine(fd int, d time.Duration) error { return errors.New("worker processes need Unix") }
 
-func hungUp(fd int) bool { return true }
+func waitReadable(fd int, d time.Duration) error { return errors.New("worker processes need Unix") }

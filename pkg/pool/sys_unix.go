@@ -35,38 +35,38 @@ func claimPipe(fd int) error {
 }
 
 // awaitLine waits, at most d, until the start line fd reads as ended: the
-// pool closed it. For spinWait it polls without sleeping, yielding the
-// processor to others between polls, so that it sees the line open the
-// moment it does; then it sleeps in poll(2) until it opens. It polls on this
-// goroutine's own thread: the call starts with no hand-over to another.
+// pool closed it. For spinWait it polls without sleeping, so that it sees
+// the line open the moment it does; then it sleeps until it opens.
 func awaitLine(fd int, d time.Duration) error {
 	start := time.Now()
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for time.Since(start) < spinWait {
+		if n, err := unix.Poll(fds, 0); err != nil && err != unix.EINTR {
+			return err
+		} else if n > 0 {
+			return nil
+		}
+	}
+	return waitReadable(fd, d-time.Since(start))
+}
+
+// waitReadable waits, at most d, in poll(2) on this goroutine's own thread,
+// until fd can be read without blocking, or reads as ended.
+func waitReadable(fd int, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	for {
-		elapsed := time.Since(start)
-		if elapsed >= d {
-			return fmt.Errorf("the start line did not open within %v", d)
+		ms := time.Until(deadline).Milliseconds()
+		if ms <= 0 {
+			return fmt.Errorf("nothing from the pool within %v", d)
 		}
-		timeout := 0
-		if elapsed > spinWait {
-			timeout = int((d - elapsed).Milliseconds()) + 1
-		}
-		n, err := unix.Poll(fds, timeout)
+		n, err := unix.Poll(fds, int(ms))
 		switch {
 		case err == unix.EINTR:
 		case err != nil:
 			return err
 		case n > 0:
 			return nil
-		case timeout == 0:
-			yieldProcessor()
 		}
 	}
-}
-
-// hungUp reports whether the writer of the pipe fd has gone away.
-func hungUp(fd int) bool {
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
-	return err == nil && n > 0 && fds[0].Revents&unix.POLLHUP != 0
 }
