@@ -67,7 +67,7 @@ func (j *processJob) prepare(ctx context.Context) error {
 	}
 }
 
-// startWorker starts `<worker> worker` with its two pipes and the readers
+// startWorker starts `<worker> worker` with its three pipes and the readers
 // of its reports and of its exit.
 func (j *processJob) startWorker() error {
 	reqR, reqW, err := os.Pipe()
