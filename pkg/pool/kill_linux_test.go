@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/internal/reexec"
 	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/pool"
@@ -21,8 +22,7 @@ import (
 // An interrupted cell kills every worker, and what they started.
 func TestInterruptKillsEveryWorker(t *testing.T) {
 	ctx, interrupt := context.WithCancelCause(context.Background())
-	host.setContext(ctx)
-	defer host.setContext(context.Background())
+	celltest.Run(t, ctx)
 	testKillsEverything(t, func(p *pool.Pool, tasks []pool.Task) error {
 		_, err := p.Run(tasks...)
 		return err

@@ -2,7 +2,6 @@ package pool_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,13 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/internal/reexec"
-	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/pool"
 	"github.com/golocks/golocks/pkg/workbook"
 )
@@ -27,13 +25,13 @@ import (
 // The test binary is its own worker: a pool starts `<test binary> worker`,
 // as it starts `golocks worker` or `golocks-kernel worker`, and find serves
 // this file's functions, the workbook's, and stand-ins for notebook
-// functions. In the test process itself, host stands in for the kernel.
+// functions. In the test process itself, celltest stands in for the kernel.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "worker" {
 		os.Exit(pool.Serve(find))
 	}
 	reexec.Main(runHelper)
-	if err := cell.Install(host); err != nil {
+	if err := celltest.Install(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -113,55 +111,9 @@ func nbWork(maxCount int, file string) error {
 }
 
 // nbWorkInKernel and nbSlowInKernel are the notebook functions as the
-// kernel's process sees them: host.Lookup knows them.
+// kernel's process sees them: celltest.Define makes cell.Lookup know them.
 func nbWorkInKernel(maxCount int, file string) error { return nil }
 func nbSlowInKernel(n int)                           {}
-
-// fakeHost is the kernel, as package cell sees it: the running cell's
-// context, which a test may cancel, and the notebook's functions.
-type fakeHost struct {
-	ctx       atomic.Pointer[context.Context]
-	mu        sync.Mutex
-	functions map[string]cell.Func // by pool.FuncName of the stand-in
-}
-
-var host = newFakeHost()
-
-func newFakeHost() *fakeHost {
-	h := &fakeHost{functions: map[string]cell.Func{}}
-	h.setContext(context.Background())
-	return h
-}
-
-func (h *fakeHost) setContext(ctx context.Context) { h.ctx.Store(&ctx) }
-func (h *fakeHost) Context() context.Context       { return *h.ctx.Load() }
-
-func (h *fakeHost) Lookup(f any) (cell.Func, bool) {
-	name, err := pool.FuncName(f)
-	if err != nil {
-		return cell.Func{}, false
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	fn, ok := h.functions[name]
-	return fn, ok
-}
-
-// define makes f a notebook function for the rest of the test.
-func (h *fakeHost) define(t *testing.T, f any, fn cell.Func) {
-	name, err := pool.FuncName(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.functions[name] = fn
-	t.Cleanup(func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		delete(h.functions, name)
-	})
-}
 
 // The functions the workers call.
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/pool"
 	"github.com/golocks/golocks/pkg/workbook"
@@ -268,7 +269,7 @@ func TestStartLineWaitsForTheSlowestWorker(t *testing.T) {
 	for _, procs := range []int{2, 3} {
 		dir := t.TempDir()
 		ready := filepath.Join(dir, "slow-is-ready")
-		host.define(t, nbSlowInKernel, cell.Func{Name: "slow", Worker: os.Args[0],
+		celltest.Define(t, nbSlowInKernel, cell.Func{Name: "slow", Worker: os.Args[0],
 			Decls: []string{"func slow(n int) {}", "sleep 300ms", "touch " + ready}})
 		// With 3 procs, the later calls take the place of finished ones.
 		tasks := []pool.Task{{Func: nbSlowInKernel, Args: []any{0}}}
@@ -293,7 +294,7 @@ func TestWorkerThatNeverGetsReady(t *testing.T) {
 		{"exit 3", "not started: the worker exited before it was ready (exit status 3)"},
 		{"sleep 1m", "not started: the pool's 500ms timeout expired"},
 	} {
-		host.define(t, nbSlowInKernel, cell.Func{Name: "slow", Worker: os.Args[0],
+		celltest.Define(t, nbSlowInKernel, cell.Func{Name: "slow", Worker: os.Args[0],
 			Decls: []string{"func slow(n int) {}", c.decl}})
 		p := testPool(2)
 		p.Timeout = 500 * time.Millisecond
@@ -405,7 +406,7 @@ func TestNotebookFunctionRunsInTheKernelBinary(t *testing.T) {
 	if err := os.Symlink(os.Args[0], kernel); err != nil {
 		t.Fatal(err)
 	}
-	host.define(t, nbWorkInKernel, cell.Func{Name: "work", Worker: kernel,
+	celltest.Define(t, nbWorkInKernel, cell.Func{Name: "work", Worker: kernel,
 		Decls: []string{"import \"os\"", "func work(maxCount int, filename string) error { ... }"}})
 	file := filepath.Join(dir, "parallel.txt")
 	var out syncBuffer
