@@ -25,7 +25,10 @@
 #      standard-library packages listed in KERNEL_STD (gomacro's own stop at
 #      Go 1.18: no atomic.Int64, errors.Join, sync.OnceFunc, ...);
 #   5. build the kernel (static, CGO_ENABLED=0, -trimpath) and the golocks
-#      worker next to it, and write the kernelspec (kernel.json and logos).
+#      terminal tool next to it, and write the kernelspec (kernel.json and
+#      logos). The kernel's binary is also the process pool's worker
+#      (`golocks-kernel worker`, $GOLOCKS_WORKER): it interprets a notebook
+#      function's declarations, and has every bound package compiled in.
 #
 # Environment (all optional):
 #   KERNEL_BUILD         build folder (default: <repo>/build/kernel)
@@ -53,7 +56,7 @@ GOMACRO_SRC=$GOPATH_TREE/src/$GOMACRO
 PATCHES=$ROOT/kernel/patches
 OVERLAY=$ROOT/kernel/overlay
 SPEC=$BUILD/$NAME           # the built kernelspec folder
-BIN=$SPEC/bin               # kernel and worker binaries live in the spec
+BIN=$SPEC/bin               # the kernel (also the pool's worker) and the golocks tool
 
 say() { printf 'kernel: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -130,7 +133,7 @@ write_kernel_json() { # dir-holding-bin dest-file
   "display_name": "$DISPLAY_NAME",
   "language": "go",
   "interrupt_mode": "message",
-  "env": {"GOLOCKS_WORKER": "$dir/bin/golocks"},
+  "env": {"GOLOCKS_WORKER": "$dir/bin/golocks-kernel"},
   "metadata": {"golocks": {"gophernotes": "$GP_VERSION"}}
 }
 EOF
@@ -174,7 +177,7 @@ build() {
 	# repository's own `go build ./...` leaves them alone).
 	(cd "$SRC" && CGO_ENABLED=0 GOPROXY=off GOFLAGS="-mod=mod -buildvcs=false" \
 		go build -trimpath -tags golocks_kernel -ldflags=-s -o "$BIN/golocks-kernel" .)
-	say "building the golocks worker"
+	say "building the golocks command"
 	CGO_ENABLED=0 go build -trimpath -o "$BIN/golocks" ./cmd/golocks
 
 	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$SPEC/"

@@ -7,6 +7,8 @@ package kernel
 
 import (
 	"encoding/json"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -133,5 +135,93 @@ show("old work", old)`},
 	newDecls := lookups["new work"].decls
 	if last := newDecls[len(newDecls)-1]; !strings.Contains(last, `fmt.Errorf("the new work")`) {
 		t.Errorf("the redefinition is not the last declaration: %q", last)
+	}
+}
+
+// A function declared in a cell runs in real worker processes (the kernel's
+// own binary, interpreting the notebook's declarations, with no Go on the
+// PATH), as the seed's Pool(2).map(partial(work, ...), [1000, 2000]) does;
+// after the cell is edited and run again, the new code runs. Compiled
+// functions of the bound packages run there too; a closure is one clear
+// error before any process starts; no worker is left behind.
+func TestCellFunctionsInProcesses(t *testing.T) {
+	k := jupytertest.InstallKernel(t)
+	res := runSession(t, k, kernelName, []step{
+		{"run": `import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/pkg/workbook"
+)
+
+// work is the seed's: count to n in a file, reading and writing it each time.
+func work(n int, path string) error {
+	for i := 0; i < n; i++ {
+		c := 0
+		if b, err := os.ReadFile(path); err == nil {
+			c, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		if err := os.WriteFile(path, []byte(strconv.Itoa(c+1)), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("worker %d counted %d\n", os.Getpid(), n)
+	return nil
+}
+
+os.Remove("parallel.txt")
+err := pool.New(2).Map(work, []int{1000, 2000}, "parallel.txt")
+b, _ := os.ReadFile("parallel.txt")
+fmt.Printf("kernel %d: %v, count %s\n", os.Getpid(), err, b)`},
+		{"run": `func work(n int, path string) error {
+	fmt.Printf("the edited work: %d %s\n", n, path)
+	return nil
+}
+err = pool.New(2).Map(work, []int{1, 2}, "edited")
+fmt.Println("edited:", err)`},
+		{"run": `os.Remove("compiled.txt")
+err = pool.New(2).Map(workbook.Work, []int{10, 20}, "compiled.txt")
+fmt.Println("compiled:", err)`},
+		{"run": `closure := func(n int, path string) error { return nil }
+fmt.Println("closure:", pool.New(2).Map(closure, []int{1}, "x"))`},
+		{"procs": k.Data + " worker"},
+	})
+	for i, r := range res[:4] {
+		if c := r.Cells[0]; c.status() != "ok" {
+			t.Fatalf("cell %d: %s %+v\n%s", i, c.status(), c.Errors, c.output())
+		}
+	}
+	out := res[0].Cells[0].Stdout
+	m := regexp.MustCompile(`kernel (\d+): <nil>, count (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the two-process run: %q", out)
+	}
+	if n, _ := strconv.Atoi(m[2]); n < 1 || n > 3000 {
+		t.Errorf("count %d, want 1..3000", n)
+	}
+	workers := map[string]bool{}
+	for _, w := range regexp.MustCompile(`worker (\d+) counted (1000|2000)`).FindAllStringSubmatch(out, -1) {
+		workers[w[1]] = true
+	}
+	if len(workers) != 2 || workers[m[1]] {
+		t.Errorf("the calls ran in processes %v (the kernel is %s); want two workers, neither the kernel:\n%s", workers, m[1], out)
+	}
+	edited := res[1].Cells[0].Stdout
+	if !strings.Contains(edited, "the edited work: 1 edited") || !strings.Contains(edited, "the edited work: 2 edited") || !strings.Contains(edited, "edited: <nil>") {
+		t.Errorf("after editing work, the workers ran:\n%s", edited)
+	}
+	if c := res[2].Cells[0].Stdout; !strings.Contains(c, "compiled: <nil>") {
+		t.Errorf("a compiled function in workers:\n%s", c)
+	}
+	if c := res[3].Cells[0].Stdout; !strings.Contains(c, "closure: pool:") || !strings.Contains(c, "top level") {
+		t.Errorf("a closure: %q; want one clear error", c)
+	}
+	var left []string
+	res[4].as(t, &left)
+	if len(left) > 0 {
+		t.Errorf("worker processes left: %q", left)
 	}
 }

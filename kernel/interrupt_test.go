@@ -225,7 +225,8 @@ panic("the first cell fails")`, release)
 
 // An interrupt stops the library's waits (each takes cell.Context()): file
 // and shared-memory locks waited on with a timeout of an hour give up with
-// an error that says the cell was interrupted.
+// an error that says the cell was interrupted; a pool's worker processes
+// are killed (none is left), and MapFunc returns.
 func TestInterruptLibraryWaits(t *testing.T) {
 	k := jupytertest.InstallKernel(t)
 	waits := []struct{ name, code string }{
@@ -241,6 +242,15 @@ fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
 fmt.Println("ready")
 err = v2.LockTimeout(time.Hour)
 fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
+		// Both workers print "ready" once they run, past the start line.
+		{"pool.Map", `err = pool.New(2).Map(hang, []int{1, 2}, "x")
+fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
+		{"pool.MapFunc", `err = pool.New(2).MapFunc(func(n int) error {
+	fmt.Println("ready")
+	<-make(chan int)
+	return nil
+}, []int{1, 2})
+fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
 	}
 	for mode, kernel := range interruptModes(t, k) {
 		t.Run(mode, func(t *testing.T) {
@@ -251,8 +261,16 @@ fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
 
 	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/filelock"
+	"github.com/golocks/golocks/pkg/pool"
 	"github.com/golocks/golocks/pkg/shared"
 )
+
+// hang runs in a worker process until it is killed.
+func hang(n int, path string) error {
+	fmt.Println("ready")
+	time.Sleep(time.Hour)
+	return nil
+}
 
 x := 42
 held := filelock.New("held.lock")
@@ -263,7 +281,9 @@ fmt.Println("held:", held.Lock(), mu.Lock(), v.Lock())`}}
 			for _, w := range waits {
 				steps = append(steps, step{"run": w.code, "interrupt_on": "ready"})
 			}
-			steps = append(steps, step{"run": `fmt.Println("after:", x, held.Unlock(), mu.Unlock(), v.Unlock())`})
+			steps = append(steps,
+				step{"run": `fmt.Println("after:", x, held.Unlock(), mu.Unlock(), v.Unlock())`},
+				step{"procs": k.Data + " worker"})
 			res := runSession(t, k, kernel, steps)
 			if c := res[0].Cells[0]; !strings.Contains(c.Stdout, "held: <nil> <nil> <nil>") {
 				t.Fatalf("taking the locks: %s %q %v", c.status(), c.Stdout, c.Errors)
@@ -277,8 +297,13 @@ fmt.Println("held:", held.Lock(), mu.Lock(), v.Lock())`}}
 					t.Errorf("%s returned an error that does not wrap cell.ErrInterrupted: %q", w.name, out)
 				}
 			}
-			if c := res[len(res)-1].Cells[0]; !strings.Contains(c.Stdout, "after: 42 <nil> <nil> <nil>") {
+			if c := res[len(res)-2].Cells[0]; !strings.Contains(c.Stdout, "after: 42 <nil> <nil> <nil>") {
 				t.Errorf("after the interrupts: %s %q %v", c.status(), c.Stdout, c.Errors)
+			}
+			var left []string
+			res[len(res)-1].as(t, &left)
+			if len(left) > 0 {
+				t.Errorf("worker processes left after the interrupt: %q", left)
 			}
 		})
 	}
