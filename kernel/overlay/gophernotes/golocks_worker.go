@@ -72,6 +72,16 @@ func notebookFunc(name string, decls []string) (reflect.Value, error) {
 // here), time.Sleep and os.Exit as in Go. gomacro's own messages
 // (warnings) go nowhere: never to stdout.
 func workerInterp() *interp.Interp {
+	// interp.New may warn on stdout (with GOROOT set, about generic
+	// functions of the standard library it skips): not the call's output.
+	stdout := os.Stdout
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		os.Stdout = null
+		defer func() {
+			os.Stdout = stdout
+			null.Close()
+		}()
+	}
 	ir := interp.New()
 	ir.Comp.Stdout, ir.Comp.Stderr = io.Discard, io.Discard
 	importPackage(ir, "display", "display")
