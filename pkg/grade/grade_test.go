@@ -216,3 +216,13 @@ func TestLockWrapperLockHeldBefore(t *testing.T) {
 	}, lockPath)
 	wantErr(t, err, "held before the test starts")
 }
+
+func TestAll(t *testing.T) {
+	wantErr(t, All(), "")
+	wantErr(t, All(nil, nil), "")
+	err := All(nil, Equal("a", 1, 2), nil, Equal("b", 3, 4))
+	wantErr(t, err, "a is 1, not 2|b is 3, not 4")
+	if err != nil && len(strings.Split(err.Error(), "\n")) != 2 {
+		t.Errorf("All: %q, want one failure per line", err)
+	}
+}
