@@ -1,6 +1,7 @@
 # scripts/class.mk: serving the workbook to a class, and grading it (see the
 # README's instructors' section). Included by the root Makefile.
 #
+#   sudo make class                   serve the workbook to a class (class.sh)
 #   make grade SUBMISSIONS=folder     score every notebook in folder by its
 #                                     test cells (scripts/grade.py);
 #                                     GRADEFLAGS=--json for JSON lines
@@ -17,3 +18,15 @@ grade:
 	JUPYTER_CONFIG_DIR='$(GRADE_JUPYTER)/config' JUPYTER_RUNTIME_DIR='$(GRADE_JUPYTER)/runtime' \
 	PYDEVD_DISABLE_FILE_VALIDATION=1 \
 		$(GRADE_PYTHON) scripts/grade.py $(GRADEFLAGS) $(SUBMISSIONS)
+
+# make class: serve the workbook to a class through JupyterHub, as root
+# (scripts/class.sh --help lists the flags; the README's instructors'
+# section says how to add students and serve a real class behind TLS).
+#
+#   sudo make class
+#   sudo make class CLASSFLAGS='--ip 0.0.0.0 --port 443 --ssl-cert c.pem --ssl-key k.pem'
+CLASSFLAGS ?=
+
+.PHONY: class
+class:
+	@scripts/class.sh $(CLASSFLAGS)
