@@ -4,7 +4,7 @@ browser does. Run by the class load test and `make bench`
 
 usage: /usr/bin/python3 scripts/class_student.py --hub URL --user NAME
            [--cafile PEM] [--workbook golocks-workbook] [--kernel golocks]
-           [--cell-timeout S] [--timeout S] [--no-wait] NOTEBOOK...
+           [--cell-timeout S] [--timeout S] [--no-wait] [NOTEBOOK...]
 
 The password comes on the first line of standard input (never on the
 command line, which every user of the machine can read). Then:
@@ -293,7 +293,7 @@ def run_notebook(hub, path, workbook, kernel_name, cell_timeout):
 
 def main():
     ap = argparse.ArgumentParser(description="One simulated student of a class (see the docstring).")
-    ap.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    ap.add_argument("notebooks", nargs="*", metavar="NOTEBOOK")
     ap.add_argument("--hub", required=True, help="the hub's URL, on 127.0.0.1")
     ap.add_argument("--user", required=True)
     ap.add_argument("--cafile", help="the hub's TLS certificate, for https")
