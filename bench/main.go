@@ -15,7 +15,8 @@
 //
 // Then it measures the notebook kernel's latency (kernel start to first
 // reply, a trivial cell, each solution notebook) through Jupyter's own
-// client, with bench/latency.py.
+// client, with bench/latency.py, and a class served by JupyterHub on this
+// machine, one student alone and then a whole class at once (class.go).
 package main
 
 import (
@@ -51,6 +52,7 @@ type options struct {
 	NotebookRuns int
 	JSON, Chart  string
 	From         string
+	Class        classOptions
 }
 
 func main() {
@@ -117,6 +119,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.JSON, "json", "build/bench/results.json", "also write every measurement here (\"\" = don't)")
 	fs.StringVar(&o.Chart, "chart", "build/bench/benchmarks.png", "draw the chart here (\"\" = don't)")
 	fs.StringVar(&o.From, "from", "", "measure nothing: print the tables and draw the chart of an earlier run's -json file")
+	o.Class.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -175,7 +178,7 @@ func (o options) check() error {
 			return fmt.Errorf("-dir %s: not a folder", d)
 		}
 	}
-	return nil
+	return o.Class.check()
 }
 
 // A report is everything one run measured.
@@ -188,6 +191,7 @@ type report struct {
 	Rows          []row
 	Decomposition []stepCost
 	Latency       *latencyReport
+	Class         *classReport
 	Duration      time.Duration
 	Warmup, Pairs int
 }
@@ -201,6 +205,9 @@ func (rep report) failures() []string {
 	}
 	if rep.Latency != nil {
 		f = append(f, rep.Latency.Errors...)
+	}
+	if rep.Class != nil {
+		f = append(f, rep.Class.failures()...)
 	}
 	return f
 }
@@ -271,6 +278,9 @@ func bench(o options, stdout, stderr io.Writer) (report, error) {
 		lr := measureLatency(o, stderr)
 		rep.Latency = &lr
 	}
+	if o.Class.Enabled {
+		rep.Class = measureClass(o, stderr)
+	}
 	rep.LoadAfter = loadavg()
 	rep.Duration = time.Since(rep.Started)
 	rep.Warmup, rep.Pairs = o.Warmup, o.Pairs
@@ -335,6 +345,10 @@ func writeReport(w io.Writer, rep report) {
 	if rep.Latency != nil {
 		fmt.Fprintf(w, "\n## Notebook latency (golocks kernel, Jupyter's own client)\n\n")
 		writeLatency(w, *rep.Latency)
+	}
+	if rep.Class != nil {
+		fmt.Fprintf(w, "\n## A class on one server (JupyterHub, %d students at once)\n\n", rep.Class.Students)
+		writeClass(w, rep.Class)
 	}
 }
 
