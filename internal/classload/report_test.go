@@ -102,17 +102,39 @@ func TestIsolation(t *testing.T) {
 }
 
 func TestOwnedBy(t *testing.T) {
-	dir := t.TempDir()
-	skip := filepath.Join(dir, "class")
+	// A folder every user shares, as /tmp is (the test's own), holding a
+	// student's open file and a student's private folder; and the class's
+	// own folder, which is skipped.
+	shared := t.TempDir()
+	os.Chmod(shared, 0o1777)
+	skip := filepath.Join(shared, "class")
 	os.MkdirAll(filepath.Join(skip, "home"), 0o755)
-	os.WriteFile(filepath.Join(dir, "shared.lock"), nil, 0o644)
-	uid := os.Geteuid()
-	got := ownedBy(dir, skip, map[int]string{uid: "sa"}, 1000)
-	// dir itself is ours too: the walk reports it and does not go in.
-	if len(got) != 1 || !strings.HasPrefix(got[0], dir+" (sa)") {
-		t.Errorf("ownedBy = %q", got)
+	open := filepath.Join(shared, "tmp_lock")
+	os.WriteFile(open, nil, 0o644)
+	private := filepath.Join(shared, "redis-1234")
+	os.Mkdir(private, 0o700)
+	os.WriteFile(filepath.Join(private, "redis.sock"), nil, 0o600)
+	student := os.Geteuid()
+	if student == 0 {
+		// As root (CI), the student is another user, as in a class.
+		student = 65534
+		for _, p := range []string{open, private, filepath.Join(private, "redis.sock"), skip, filepath.Join(skip, "home")} {
+			if err := os.Chown(p, student, -1); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	if got := ownedBy(dir, skip, map[int]string{uid + 12345: "x"}, 1000); len(got) != 0 {
+	got := ownedBy(shared, skip, map[int]string{student: "sa"}, 1000)
+	var found []string
+	for _, g := range got {
+		if !strings.HasPrefix(g, shared+" ") { // the folder itself is the test's
+			found = append(found, g)
+		}
+	}
+	if len(found) != 1 || !strings.HasPrefix(found[0], open+" (sa, -rw-r--r--)") {
+		t.Errorf("ownedBy = %q, want only %s", got, open)
+	}
+	if got := ownedBy(shared, skip, map[int]string{student + 12345: "x"}, 1000); len(got) != 0 {
 		t.Errorf("ownedBy found files of a user who has none: %q", got)
 	}
 }

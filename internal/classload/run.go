@@ -434,7 +434,8 @@ func (r *Report) check(c *Class, students []Student) {
 // isolation checks that each student's files are theirs alone: everything
 // in a student's home belongs to that student and nothing that another
 // user can write; the workbook folder is private; and no student left a
-// file in a place every user shares (/tmp, /var/tmp, /dev/shm).
+// file in a place every user shares (/tmp, /var/tmp, /dev/shm), other than
+// in a folder of their own that nobody else can enter.
 func isolation(c *Class, students []Student) []string {
 	var problems []string
 	uids := map[int]string{}
@@ -494,7 +495,12 @@ func ownedBy(root, skip string, uids map[int]string, limit int) []string {
 			return filepath.SkipDir
 		}
 		if who, ok := uids[fileOwner(info)]; ok {
-			found = append(found, fmt.Sprintf("%s (%s)", path, who))
+			// A folder only its owner can enter is private wherever it is
+			// (a private Redis's socket folder, say); anything else of a
+			// student's here another user can find, open or replace.
+			if !(info.IsDir() && info.Mode().Perm()&0o077 == 0) {
+				found = append(found, fmt.Sprintf("%s (%s, %v)", path, who, info.Mode().Perm()))
+			}
 			if info.IsDir() {
 				return filepath.SkipDir
 			}
