@@ -260,7 +260,7 @@ func TestClassFlags(t *testing.T) {
 
 	// The config refuses plain HTTP on the network by itself too, for an
 	// instructor who runs jupyterhub with it directly.
-	port, _ := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
+	port := freePort(t)
 	cmd := exec.Command("jupyterhub", "-f", filepath.Join(root, "scripts", "class_config.py"))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOLOCKS_CLASS_IP=0.0.0.0", "GOLOCKS_CLASS_PORT="+strconv.Itoa(port), "GOLOCKS_CLASS_STATE="+dir)
@@ -269,14 +269,4 @@ func TestClassFlags(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "serving on 0.0.0.0 needs TLS") {
 		t.Errorf("jupyterhub -f class_config.py on 0.0.0.0 without TLS: %v, want it refused:\n%s", err, out)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
