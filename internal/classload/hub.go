@@ -102,6 +102,9 @@ func Start(o Options) (c *Class, err error) {
 
 	// The folder holds the students' homes and the installed kernel: they
 	// must be able to reach them, so it is 0755 (MkdirTemp makes 0700).
+	if err := removeStale(); err != nil {
+		fmt.Fprintf(c.log, "classload: %v\n", err)
+	}
 	if c.dir, err = os.MkdirTemp("", "golocks-class-"); err != nil {
 		return c, err
 	}
@@ -187,7 +190,9 @@ func (c *Class) startHub() error {
 	c.hub.Stdout, c.hub.Stderr = out, out
 	// Its own process group, so that a hub that will not stop can be
 	// killed with everything it runs in that group.
-	c.hub.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// If this process dies without Close (a test's timeout panic), the hub
+	// is told to stop, and stops the students' servers and the proxy.
+	c.hub.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	fmt.Fprintf(c.log, "classload: scripts/class.sh %s\n", strings.Join(args, " "))
 	if err := c.hub.Start(); err != nil {
 		close(c.hubDone)

@@ -1,13 +1,17 @@
 package classload
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -87,4 +91,65 @@ func removeGroup(name string) error {
 		return nil
 	}
 	return run("", "groupdel", name)
+}
+
+// A class's users are glk<tag>s<NN> (students) and glk<tag>o<NN>
+// (outsiders), in group glk<tag>, with their homes in the class's folder.
+var classUser = regexp.MustCompile(`^(glk[0-9a-f]{6})[so][0-9]{2}$`)
+
+// removeStale removes the users and groups of classes whose process died
+// without Close (killed by a test's timeout): a user of a class whose home
+// is gone (a live class's folder holds its students' homes) and who runs
+// nothing. A class being made now is never touched: its homes exist.
+func removeStale() error {
+	out, err := exec.Command("getent", "passwd").Output()
+	if err != nil {
+		return fmt.Errorf("list users: %w", err)
+	}
+	var errs []error
+	tags := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), ":")
+		if len(f) < 6 {
+			continue
+		}
+		m := classUser.FindStringSubmatch(f[0])
+		if m == nil || !strings.Contains(f[5], "/golocks-class-") {
+			continue
+		}
+		if _, err := os.Stat(f[5]); err == nil {
+			continue // its class is alive
+		}
+		uid, _ := strconv.Atoi(f[2])
+		if len(processesOf([]int{uid})) > 0 {
+			continue
+		}
+		tags[m[1]] = true
+		errs = append(errs, removeUser(f[0]))
+	}
+	for tag := range tags {
+		if g, err := user.LookupGroup(tag); err == nil {
+			if members, _ := groupMembers(g.Name); len(members) == 0 {
+				errs = append(errs, removeGroup(tag))
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("removing the users of a class that was never closed: %w", err)
+	}
+	return nil
+}
+
+// groupMembers lists a group's supplementary members.
+func groupMembers(name string) ([]string, error) {
+	out, err := exec.Command("getent", "group", name).Output()
+	if err != nil {
+		return nil, err
+	}
+	f := strings.Split(strings.TrimSpace(string(out)), ":")
+	if len(f) < 4 || f[3] == "" {
+		return nil, nil
+	}
+	return strings.Split(f[3], ","), nil
 }
