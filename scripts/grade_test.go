@@ -124,8 +124,12 @@ func TestGrade(t *testing.T) {
 	nbs := filepath.Join(root, "notebooks")
 	subs := filepath.Join(t.TempDir(), "submissions")
 	for _, name := range workbook {
-		copyFile(t, filepath.Join(nbs, "solution", name), filepath.Join(subs, "solution", name))
-		copyFile(t, filepath.Join(nbs, "student", name), filepath.Join(subs, "blank", name))
+		if err := copyFile(filepath.Join(nbs, "solution", name), filepath.Join(subs, "solution", name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := copyFile(filepath.Join(nbs, "student", name), filepath.Join(subs, "blank", name)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	const nb1, nb2 = "1-file-writing-conflicts.ipynb", "2-locking-files.ipynb"
 	// The lock let go before work runs: the count may even come out right.
@@ -256,7 +260,9 @@ func TestGradeTable(t *testing.T) {
 	grade := filepath.Join(k.Root, "scripts", "grade.py")
 	dir := t.TempDir()
 	sub := filepath.Join(dir, "alice", "1-file-writing-conflicts.ipynb")
-	copyFile(t, filepath.Join(k.Root, "notebooks", "student", "1-file-writing-conflicts.ipynb"), sub)
+	if err := copyFile(filepath.Join(k.Root, "notebooks", "student", "1-file-writing-conflicts.ipynb"), sub); err != nil {
+		t.Fatal(err)
+	}
 
 	cmd := exec.Command(python, grade, filepath.Join(dir, "alice"))
 	cmd.Env = k.Env
@@ -275,7 +281,9 @@ func TestGradeTable(t *testing.T) {
 	}
 
 	other := filepath.Join(dir, "bob", "homework.ipynb")
-	copyFile(t, sub, other)
+	if err := copyFile(sub, other); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
