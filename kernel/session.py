@@ -111,7 +111,10 @@ class Session:
             self.pump()
 
     def replied(self, *ids):
-        return lambda: all(self.request(i)["reply"] is not None for i in ids)
+        """Done when each request has its reply and the kernel said it is
+        idle after it: iopub and shell are separate sockets, so a cell's
+        output may reach this client after its reply, but before that idle."""
+        return lambda: all(self.request(i)["reply"] is not None and self.request(i)["idle"] for i in ids)
 
     def shows(self, msg_id, text):
         r = self.request(msg_id)
