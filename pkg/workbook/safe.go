@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // tmpSeq makes temp names unique between goroutines of one process; the
@@ -40,7 +42,7 @@ func replace(filename string, next int) error {
 	)
 	for range 100 { // O_EXCL: skip names left by a dead process with our pid
 		name = prefix + strconv.FormatUint(tmpSeq.Add(1), 10) + ".tmp"
-		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err = regular.Open(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if !errors.Is(err, fs.ErrExist) {
 			break
 		}
