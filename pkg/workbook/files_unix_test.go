@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -103,4 +104,25 @@ func captureOutput(t *testing.T, f func()) string {
 	os.Stdout = old
 	w.Close()
 	return string(<-done)
+}
+
+// RemoveTemp removes the temp files of one dead writer, and nothing else.
+func TestRemoveTemp(t *testing.T) {
+	dir := t.TempDir()
+	c := Counter{File: filepath.Join(dir, "c.txt"), CrashSafe: true}
+	names := []string{"c.txt", ".c.txt.123.1.tmp", ".c.txt.123.7.tmp", ".c.txt.1234.1.tmp", ".c.txt.123.1.tmp.keep", ".d.txt.123.1.tmp"}
+	for _, n := range names {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	if err := c.RemoveTemp(123); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{".c.txt.123.1.tmp.keep", ".c.txt.1234.1.tmp", ".d.txt.123.1.tmp", "c.txt"}; !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
+	}
 }
