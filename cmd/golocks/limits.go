@@ -36,9 +36,9 @@ const (
 const runBound = pool.DefaultTimeout
 
 // checkProcs refuses more worker processes at once than the machine can
-// run: procsPerCPU per CPU, and, for a user whose processes are limited
-// (ulimit -u), what that limit leaves room for. The message names the
-// smaller cap and why.
+// run: procsPerCPU per CPU, and what the user's limits on processes
+// (ulimit -u) and open files (ulimit -n) leave room for (processRoom). The
+// message names the smaller cap and why.
 func checkProcs(n int) error {
 	if n < 1 {
 		return usagef("--procs must be at least 1, not %d", n)
