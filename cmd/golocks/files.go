@@ -17,15 +17,21 @@ import (
 // (internal/regular); these checks come first, before any file changes.
 
 // A counter file holds an integer and a newline (the Python reference
-// writes the same); an empty file is a counter whose writer was cut off.
-var counterText = regexp.MustCompile(`^-?[0-9]{1,19}\n?$`)
+// writes the same). Racing writers leave other shapes of the same bytes:
+// nothing (one emptied it, the other had not written yet), or the tail of
+// a longer number after a shorter one ("99\n" over "100\n" is "99\n\n",
+// "9\n" over "1000\n" is "9\n00\n"), so any few digits, signs and newlines
+// are a counter.
+var counterText = regexp.MustCompile(`^[-0-9\n]*$`)
 
-// maxCounterSize is more than any counter file holds.
-const maxCounterSize = 32
+// maxCounterSize is more than any counter file holds: the longest integer
+// and its newline.
+const maxCounterSize = 21
 
 // checkReset says whether the counter file at path may be reset (deleted,
 // so that the run counts from zero, as the workbook's `!rm parallel.txt`):
-// only a regular file that is empty or holds a counter, or, with
+// only a regular file that is empty or holds a counter (or what racing
+// writers left of one), or, with
 // overwrite, any regular file. Never a device, a FIFO, a socket, a
 // directory or a symbolic link; and nothing is opened but a regular file.
 func checkReset(path string, overwrite bool) error {
@@ -44,7 +50,7 @@ func checkReset(path string, overwrite bool) error {
 	if err != nil {
 		return usagef("--file %s: %v", path, pathErr(err))
 	}
-	if len(head) > 0 && !counterText.Match(head) {
+	if len(head) > maxCounterSize || !counterText.Match(head) {
 		return usagef("--file %s: holds something other than a counter (an integer and a newline): left untouched; delete it, name another file, or add --overwrite to reset it", path)
 	}
 	return nil

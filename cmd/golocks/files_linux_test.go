@@ -73,6 +73,7 @@ func foreignFiles(t *testing.T, dir string) map[string]string {
 		"notes":    p("notes.txt"),
 		"large":    p("large.bin"),
 		"counter":  p("counter.txt"),
+		"digits":   p("digits.txt"),
 		"link":     p("link"),
 		"dangling": p("dangling"),
 		"target":   p("target"),
@@ -101,6 +102,7 @@ func foreignFiles(t *testing.T, dir string) map[string]string {
 	}
 	write(files["notes"], "my notes: not a counter\n")
 	write(files["counter"], "7\n")
+	write(files["digits"], "12345678901234567890\n1234567890\n") // more than a counter holds
 	// 1 GiB, sparse: marks at both ends, nothing stored in between.
 	write(files["large"], "start of a large file\n")
 	if err := os.Truncate(files["large"], 1<<30); err != nil {
@@ -136,6 +138,7 @@ func TestForeignFilesUntouched(t *testing.T) {
 		{[]string{"--file", f["socket"]}, "is a socket, not a regular file"},
 		{[]string{"--file", f["notes"]}, "holds something other than a counter"},
 		{[]string{"--file", f["large"]}, "holds something other than a counter"},
+		{[]string{"--file", f["digits"]}, "holds something other than a counter"},
 		{[]string{"--file", f["link"]}, "is a symbolic link"},
 		{[]string{"--file", f["dangling"]}, "is a symbolic link"},
 		{[]string{"--file", f["fifo"], "--overwrite"}, "is a named pipe (FIFO)"},
@@ -186,6 +189,10 @@ func TestCounterFilesReset(t *testing.T) {
 	}{
 		{"counter.txt", "1234\n", false},
 		{"python.txt", "-17", false},
+		// What two racing writers leave: a shorter number over a longer.
+		{"raced.txt", "99\n\n", false},
+		{"raced-more.txt", "9\n000\n", false},
+		{"longest.txt", "-9223372036854775808", false},
 		{"empty.txt", "", false},
 		{"missing.txt", "", false},
 		{"notes.txt", "my notes\n", true},
