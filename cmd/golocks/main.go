@@ -20,7 +20,8 @@
 //
 // What --file may name: the counter is reset (deleted) before the run, so
 // it must be missing, or a regular file that is empty or holds a counter
-// (an integer and a newline); --overwrite allows any other regular file.
+// (an integer and a newline, or the digits and newlines racing writers
+// leave of one); --overwrite allows any other regular file.
 // Nothing golocks opens is anything but a regular file (never a device, a
 // FIFO, a socket or a directory), nor a symbolic link: one planted by
 // another user where the counter, its lock file or its trace should be is
