@@ -114,11 +114,12 @@ func TestSharedModes(t *testing.T) {
 			}
 		}
 	}
-	// 200,000 racy increments take a process a millisecond or two: under
-	// load the four may not overlap at all. Bounded trials, not one.
+	// 200,000 racy increments took a process a millisecond or two and under
+	// load the four did not always overlap: 2,000,000 take tens of
+	// milliseconds. Bounded trials, not one.
 	const trials = 20
 	for i := 0; i < trials; i++ {
-		r := runJSON(t, "shared", "--procs", "4", "--count", "200000", "--mode", "racy")
+		r := runJSON(t, "shared", "--procs", "4", "--count", "2000000", "--mode", "racy")
 		if r.Got > r.Expected {
 			t.Fatalf("racy: got %d > expected %d", r.Got, r.Expected)
 		}
@@ -126,7 +127,7 @@ func TestSharedModes(t *testing.T) {
 			return
 		}
 	}
-	t.Errorf("racy shared value lost no update in %d trials of 4×200000", trials)
+	t.Errorf("racy shared value lost no update in %d trials of 4×2000000", trials)
 }
 
 func TestBadInput(t *testing.T) {
