@@ -21,7 +21,8 @@
 #      standard-library packages listed in KERNEL_STD (gomacro's own stop at
 #      Go 1.18: no atomic.Int64, errors.Join, sync.OnceFunc, ...);
 #   5. build the kernel (static, CGO_ENABLED=0, -trimpath) and the golocks
-#      worker next to it, and write the kernelspec (kernel.json and logos).
+#      worker next to it, and write the kernelspec (kernel.json, logos and
+#      kernel.css: how Go code reads in Notebook, see that file).
 #
 # Environment (all optional):
 #   KERNEL_BUILD         build folder (default: <repo>/build/kernel)
@@ -142,7 +143,7 @@ build() {
 	say "building the golocks worker"
 	CGO_ENABLED=0 go build -trimpath -o "$BIN/golocks" ./cmd/golocks
 
-	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$SPEC/"
+	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$ROOT/kernel/kernel.css" "$SPEC/"
 	write_kernel_json "$SPEC" "$SPEC/kernel.json"
 	say "built kernelspec $SPEC"
 }
