@@ -50,20 +50,10 @@ func TestMakeRun(t *testing.T) {
 	root := repoRoot(t)
 	dir := t.TempDir()
 	env := privateEnv(t, dir)
-	kernelBuild := filepath.Join(dir, "kernel-build") // this test's own, so it races no other test's build
-
-	// Build the kernel first, so that the server's start can be held to a
-	// short limit; `make run` then finds it up to date.
-	start := time.Now()
-	cmd := exec.Command("make", "-s", "-C", root, "kernel", "KERNEL_BUILD="+kernelBuild)
-	cmd.Env = env
-	if out, err := runBoundedCmd(cmd, kernelBuildLimit); err != nil {
-		t.Fatalf("make kernel: %v\n%s", err, out)
-	}
-	t.Logf("make kernel: %v", time.Since(start).Round(time.Millisecond))
+	kernelBuild := buildKernel(t, root, env, dir)
 
 	port := freePort(t)
-	start = time.Now()
+	start := time.Now()
 	srv := startServer(t, root, env, "run", "PORT="+strconv.Itoa(port), "KERNEL_BUILD="+kernelBuild)
 	base, token := srv.waitURL(t, port)
 	t.Logf("make run: serving %s after %v", base, time.Since(start).Round(time.Millisecond))
@@ -248,6 +238,24 @@ func privateEnv(t *testing.T, dir string) []string {
 		"JUPYTER_RUNTIME_DIR="+filepath.Join(dir, "jupyter-runtime"),
 		"PYDEVD_DISABLE_FILE_VALIDATION=1",
 	)
+}
+
+// buildKernel builds the kernel with `make kernel` into a folder of the
+// test's own under dir (so it races no other test's build) and returns that
+// folder, for `make run KERNEL_BUILD=...`: make run then finds the kernel up
+// to date, and the server's start can be held to a short limit. Seconds
+// from the Go build cache, minutes the first time.
+func buildKernel(t *testing.T, root string, env []string, dir string) string {
+	t.Helper()
+	kernelBuild := filepath.Join(dir, "kernel-build")
+	start := time.Now()
+	cmd := exec.Command("make", "-s", "-C", root, "kernel", "KERNEL_BUILD="+kernelBuild)
+	cmd.Env = env
+	if out, err := runBoundedCmd(cmd, kernelBuildLimit); err != nil {
+		t.Fatalf("make kernel: %v\n%s", err, out)
+	}
+	t.Logf("make kernel: %v", time.Since(start).Round(time.Millisecond))
+	return kernelBuild
 }
 
 func freePort(t *testing.T) int {
