@@ -5,7 +5,9 @@
 # Used by .ci/run, `make run` and the Dockerfile alike, so there is one list.
 #
 # `install-deps.sh test` adds what running the tests needs on a bare
-# machine: make, and a C compiler for the race detector (cgo).
+# machine: make, a C compiler for the race detector (cgo), and Debian's
+# Chromium for the browser test (scripts/browser_test.go drives it headless;
+# nothing downloads a browser of its own).
 #
 # As root it installs with apt-get; otherwise it prints the one command to
 # run and fails if something is missing.
@@ -16,7 +18,7 @@ packages=(
   jupyter-notebook python3-websocket python3-fasteners
 )
 if [ "${1:-}" = test ]; then
-  packages+=(make gcc libc6-dev)
+  packages+=(make gcc libc6-dev chromium)
 fi
 
 missing=()
