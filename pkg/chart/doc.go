@@ -8,7 +8,7 @@
 //
 // and for a traced run of the locked counter:
 //
-//	spans, err := counter.ReadTrace("trace.txt")
+//	spans, err := workbook.ReadTrace("trace.txt")
 //	...
 //	b, err := chart.Timeline("Lock per increment", spans)
 //
@@ -18,9 +18,9 @@
 //   - Timeline: which process held the lock (or wrote the file), and when?
 //   - Bars: how long did each variant take, side by side?
 //
-// Every picture is 640×320 pixels, drawn with gonum.org/v1/plot and the
-// Liberation fonts bundled with it, so it needs no system fonts (the kernel
-// runs in a minimal container). The functions validate their input and return
+// Every picture is 640×320 pixels, drawn with gonum.org/v1/plot in the Go
+// Regular font compiled into the binary, so it needs no system fonts (the
+// kernel runs in a minimal container). The functions validate their input and return
 // an error, never panic, because a panic in the notebook kernel loses the
 // student's session; a failure inside the drawing library is recovered and
 // returned as an error too.
