@@ -34,7 +34,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -197,7 +199,11 @@ func (j *jupyter) interrupt(t *testing.T, nb *tab) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := loc[strings.LastIndex(loc, "/")+1:]
+	u, err := url.Parse(loc) // .../notebooks/Untitled.ipynb?kernel_name=golocks
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := path.Base(u.Path)
 	saved := j.save(t, nb, name)
 	if len(saved) >= 2 && !strings.Contains(strings.ToLower(saved[1].Error), "interrupt") {
 		t.Errorf("the kernel answered the interrupted cell with the error %q, want one that says interrupt", saved[1].Error)
