@@ -14,9 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -164,26 +162,12 @@ func killProcessesWithArg(t *testing.T, arg string, limit time.Duration) []int {
 	return nil
 }
 
+// processesWithArg are the running processes that have arg on their
+// command line.
 func processesWithArg(arg string) []int {
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		for _, a := range bytes.Split(cmdline, []byte{0}) {
-			if string(a) == arg {
-				pids = append(pids, pid)
-				break
-			}
-		}
-	}
-	return pids
+	return processes(func(cmdline []byte) bool {
+		return bytes.Contains(cmdline, []byte("\x00"+arg+"\x00"))
+	})
 }
 
 // ---- tabs ----
@@ -360,22 +344,4 @@ func (tb *tab) screenshot(path string) error {
 		return err
 	}
 	return os.WriteFile(path, png, 0o644)
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
