@@ -43,7 +43,9 @@ func TestNotebooks(t *testing.T) {
 	for _, copy := range []string{"solution", "student"} {
 		for _, name := range Names() {
 			t.Run(copy+"/"+strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
-				Check(t, copy, name, runNotebook(t, k, filepath.Join(copy, name)))
+				cells := runNotebook(t, k, filepath.Join(copy, name))
+				Check(t, copy, name, cells)
+				CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join("solution", name)))
 			})
 		}
 	}

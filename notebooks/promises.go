@@ -55,6 +55,28 @@ func Check(t *testing.T, copy, name string, cells []cell) {
 	}
 }
 
+// CheckPictures checks that a run of a copy draws, cell by cell, the
+// pictures that the committed solution copy shows (solution: its code
+// cells, as saved), but in a student copy's exercises, which are blank:
+// every picture outside the exercises is a student's too.
+func CheckPictures(t *testing.T, copy string, cells, solution []cell) {
+	t.Helper()
+	want := map[string]int{}
+	for _, c := range solution {
+		want[c.ID] = c.Images
+	}
+	for _, c := range cells {
+		w, ok := want[c.ID]
+		switch {
+		case !ok:
+			t.Errorf("cell %s is not in the solution copy", c.ID)
+		case copy == "student" && c.HasTag("solution"):
+		case c.Images != w:
+			t.Errorf("cell %s shows %d pictures, the solution copy %d", c.ID, c.Images, w)
+		}
+	}
+}
+
 // CheckSolution checks the results each solution notebook promises, by cell
 // id: the ids are the source's, kept by both copies.
 func CheckSolution(t *testing.T, name string, cells []cell) {

@@ -10,15 +10,16 @@ package scripts_test
 //   - opens it from the tree page by clicking its link (a new tab, as for a
 //     student), waits until its kernel is idle, clicks Cell → Run All, and
 //     waits until the kernel is idle again and every code cell has run;
-//   - saves a full-page screenshot to build/browser/<copy>/<notebook>.png;
-//   - saves the notebook (File → Save and Checkpoint) and checks what the
+//   - saves the notebook (File → Save and Checkpoint) and a full-page
+//     screenshot, build/browser/<copy>/<notebook>.png, and checks what the
 //     page shows: what the workbook promises (notebooks.Check: the seed's
 //     messages, at most 3000 racing and exactly 3000 locked, pictures, no
 //     error outside the cells meant to raise, blank exercises in the
-//     student copy), with each cell's text and pictures read off the page;
-//     every picture the notebook holds rendered as an <img> of non-zero
-//     natural size, every error it holds shown; and gofmt's tabs drawn as
-//     blanks, not arrows (kernel/kernel.css);
+//     student copy; notebooks.CheckPictures: every picture the solution
+//     copy shows outside the exercises), with each cell's text and pictures
+//     read off the page; every picture the notebook holds rendered as an
+//     <img> of non-zero natural size, every error it holds shown; and
+//     gofmt's tabs drawn as blanks, not arrows (kernel/kernel.css);
 //   - closes it with File → Close and Halt, which shuts its kernel down.
 //
 // Then, in a scratch notebook (New → Go (golocks)), it defines a variable,
@@ -83,7 +84,7 @@ func TestBrowser(t *testing.T) {
 			srv := startServer(t, root, env, args...)
 			base, token := srv.waitURL(t, port)
 			srv.waitUp(t, base)
-			j := &jupyter{srv: srv, base: base, token: token, workbook: workbook, out: out}
+			j := &jupyter{srv: srv, root: root, base: base, token: token, workbook: workbook, out: out}
 
 			tree := b.navigate(t, base+"/?token="+token) // the URL it printed
 			j.keepOnFailure(t, tree, true)
@@ -116,6 +117,7 @@ func TestBrowser(t *testing.T) {
 // jupyter is one `make run` server, as the browser test sees it.
 type jupyter struct {
 	srv         *server
+	root        string // the repository
 	base, token string
 	workbook    string // the folder it serves, WORKBOOK
 	out         string // build/browser: screenshots, and what a failure leaves
@@ -145,6 +147,7 @@ func (j *jupyter) runAll(t *testing.T, nb *tab, copy, name string) {
 	}
 	cells := onThePage(t, st, saved)
 	notebooks.Check(t, copy, name, cells)
+	notebooks.CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join(j.root, "notebooks", "solution", name)))
 	if !t.Failed() {
 		t.Logf("%d code cells run in the browser, %d pictures rendered; screenshot %s", len(cells), st.rendered(), shot)
 	}
