@@ -25,8 +25,9 @@
 #      standard-library packages listed in KERNEL_STD (gomacro's own stop at
 #      Go 1.18: no atomic.Int64, errors.Join, sync.OnceFunc, ...);
 #   5. build the kernel (static, CGO_ENABLED=0, -trimpath) and the golocks
-#      terminal tool next to it, and write the kernelspec (kernel.json and
-#      logos). The kernel's binary is also the process pool's worker
+#      terminal tool next to it, and write the kernelspec (kernel.json, logos
+#      and kernel.css: how Go code reads in Notebook, see that file). The
+#      kernel's binary is also the process pool's worker
 #      (`golocks-kernel worker`, $GOLOCKS_WORKER): it interprets a notebook
 #      function's declarations, and has every bound package compiled in.
 #
@@ -180,7 +181,7 @@ build() {
 	say "building the golocks command"
 	CGO_ENABLED=0 go build -trimpath -o "$BIN/golocks" ./cmd/golocks
 
-	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$SPEC/"
+	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$ROOT/kernel/kernel.css" "$SPEC/"
 	write_kernel_json "$SPEC" "$SPEC/kernel.json"
 	say "built kernelspec $SPEC"
 }

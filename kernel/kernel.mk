@@ -15,7 +15,7 @@ KERNEL_SPEC := $(KERNEL_BUILD)/$(KERNEL_NAME)
 # internal/ included: pkg/ imports internal/regular; the overlay files under
 # kernel/; new files are found again on every make run). Nothing changed:
 # make stops here, in well under a second.
-KERNEL_SOURCES := go.mod go.sum kernel/build.sh kernel/kernel.mk \
+KERNEL_SOURCES := go.mod go.sum kernel/build.sh kernel/kernel.mk kernel/kernel.css \
 	$(wildcard kernel/patches/*/*.patch) \
 	$(shell find pkg internal cmd kernel -name '*.go' -not -name '*_test.go' -not -path '*/testdata/*' 2>/dev/null)
 
