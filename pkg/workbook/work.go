@@ -39,25 +39,37 @@ func Work(maxCount int, filename string) error {
 }
 
 // readOrZero returns the number in filename, or 0 after printing why not.
+func readOrZero(filename string) int {
+	n, _ := readNote(filename)
+	return n
+}
+
+// readNote is readOrZero that also says, when it returns 0 for want of a
+// number, what it found instead (for a Step's Reset): "no file", "an empty
+// file", "a read error: ...", or the text it could not parse, quoted.
 //
 // Each message is one Fprintln, that is one write: lines printed by several
 // processes at once interleave whole (Python needs flush=True for that).
-func readOrZero(filename string) int {
+func readNote(filename string) (int, string) {
 	if _, err := os.Stat(filename); err != nil {
 		fmt.Fprintln(os.Stdout, "File doesn't exist, starting to count from 0.")
-		return 0
+		return 0, "no file"
 	}
 	data, err := regular.ReadFile(filename)
 	if err != nil {
 		fmt.Fprintln(os.Stdout, "File read error, starting to count from 0; error: "+err.Error())
-		return 0
+		return 0, "a read error: " + err.Error()
 	}
-	nbr, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	text := strings.TrimSpace(string(data))
+	nbr, err := strconv.Atoi(text)
 	if err != nil {
 		fmt.Fprintln(os.Stdout, "File read error, starting to count from 0; error: "+err.Error())
-		return 0
+		if text == "" {
+			return 0, "an empty file"
+		}
+		return 0, strconv.Quote(text)
 	}
-	return nbr
+	return nbr, ""
 }
 
 // overwrite writes next into filename in place, like Python's

@@ -1,0 +1,383 @@
+package workbook
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golocks/golocks/internal/regular"
+)
+
+// A Step is one read or one write of the counter file by one process, as a
+// Counter with Steps set records it: the lost update made visible. Two
+// processes that both read 41 both write 42, and the second write wipes out
+// the first; a process that reads while another rewrites the file finds no
+// number and starts again from 0. ReadSteps puts the steps of all the
+// processes in the order they happened and marks both.
+type Step struct {
+	PID int
+
+	// Who names the process for people: "A", "B", ... in the order of the
+	// processes' first steps (set by ReadSteps).
+	Who string
+
+	Start, End time.Time // when the read or the write began and ended
+
+	Write bool // a write of Value; otherwise a read
+	Value int  // the number read (0 after a Reset) or written
+
+	// Reset, for a read that found no number, says what it found instead:
+	// "no file", "an empty file", or the text it could not read as a
+	// number, quoted. The process went on counting from 0.
+	Reset string
+
+	// Hold numbers the process's lock holds (1, 2, ...): steps of one
+	// process with the same Hold were made in one hold of the lock; 0 if
+	// the process did not hold the lock.
+	Hold int
+
+	// For a write (set by ReadSteps): the number the file held just before
+	// it, from the write before it (0 and "" if there was none), and who
+	// wrote that.
+	Replaced    int
+	ReplacedWho string
+
+	// Overwritten marks a write whose update was lost: the next write
+	// (OverwrittenBy's) did not build on it, but on an older number, or on
+	// 0 after a reset (set by ReadSteps).
+	Overwritten   bool
+	OverwrittenBy string
+}
+
+// Lost is how many updates a write wiped out: the number the file held
+// plus this write's own increment, less what it wrote. It is 0 for a write
+// that built on the number before it, and for a read.
+func (s Step) Lost() int {
+	if !s.Write {
+		return 0
+	}
+	return max(0, s.Replaced+1-s.Value)
+}
+
+// String says what the step did, in the workbook's words:
+//
+//	A read 41
+//	B read 41
+//	A wrote 42
+//	B wrote 42 over A's 42: 1 update lost
+//	B found an empty file: counts on from 0
+//
+// with " [lock held]" after a step made holding the lock.
+func (s Step) String() string {
+	var b strings.Builder
+	who := s.Who
+	if who == "" {
+		who = "pid " + strconv.Itoa(s.PID)
+	}
+	b.WriteString(who)
+	switch {
+	case s.Write:
+		fmt.Fprintf(&b, " wrote %d", s.Value)
+		if lost := s.Lost(); lost > 0 {
+			over := strconv.Itoa(s.Replaced)
+			if s.ReplacedWho != "" {
+				over = s.ReplacedWho + "'s " + over
+			}
+			fmt.Fprintf(&b, " over %s: %d %s lost", over, lost, plural(lost, "update", "updates"))
+		}
+	case s.Reset != "":
+		fmt.Fprintf(&b, " found %s: counts on from 0", s.Reset)
+	default:
+		fmt.Fprintf(&b, " read %d", s.Value)
+	}
+	if s.Hold > 0 {
+		b.WriteString(" [lock held]")
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ReadSteps reads the steps that Counters with Steps set appended to path,
+// and returns them in the order they began, named (Who) and marked
+// (Replaced, Overwritten). Use it after the processes are done.
+func ReadSteps(path string) ([]Step, error) {
+	data, err := regular.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read steps: %w", err)
+	}
+	var steps []Step
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		s, err := parseStep(line)
+		if err != nil {
+			return nil, fmt.Errorf("read steps %s: line %d: %w", path, n, err)
+		}
+		steps = append(steps, s)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read steps %s: %w", path, err)
+	}
+	replay(steps)
+	return steps, nil
+}
+
+// replay sorts steps by their start and fills in what follows from their
+// order: who is who, and which writes were overwritten.
+//
+// The order of writes is the order they began: os.WriteFile empties the
+// file when it opens it, so the write that began last is the one whose
+// number the next reader finds. (Two writes that overlap can even leave a
+// mix of both numbers in the file; the reader that finds it resets.)
+func replay(steps []Step) {
+	slices.SortStableFunc(steps, func(a, b Step) int { return a.Start.Compare(b.Start) })
+	names := map[int]string{}
+	prev := -1 // the index of the last write so far
+	for i := range steps {
+		s := &steps[i]
+		name, ok := names[s.PID]
+		if !ok {
+			name = processName(len(names))
+			names[s.PID] = name
+		}
+		s.Who = name
+		if !s.Write {
+			continue
+		}
+		s.Replaced, s.ReplacedWho = 0, ""
+		if prev >= 0 {
+			p := &steps[prev]
+			s.Replaced, s.ReplacedWho = p.Value, p.Who
+			if s.Value <= p.Value {
+				p.Overwritten, p.OverwrittenBy = true, s.Who
+			}
+		}
+		prev = i
+	}
+}
+
+// processName is "A" to "Z", then "P27", "P28", ...
+func processName(i int) string {
+	if i < 26 {
+		return string(rune('A' + i))
+	}
+	return "P" + strconv.Itoa(i+1)
+}
+
+// Zoom returns the stretch of n consecutive steps in which the most updates
+// were lost: the most overwritten writes and resets whose cause is in the
+// stretch too (the overwriting write; the write after the reset). Ties go
+// to the earliest stretch. It returns all the steps if there are no more
+// than n. Use it to pick what to draw: a picture has room for a dozen
+// steps, a run makes thousands.
+func Zoom(steps []Step, n int) []Step {
+	if n <= 0 {
+		return nil
+	}
+	if len(steps) <= n {
+		return steps
+	}
+	// A mark at i counts for a window that also holds the step at cause[i].
+	type mark struct{ at, cause int }
+	var marks []mark
+	next := nextWrites(steps)
+	for i, s := range steps {
+		switch {
+		case s.Write && s.Overwritten && next[i] >= 0:
+			marks = append(marks, mark{i, next[i]})
+		case !s.Write && s.Reset != "":
+			if w := ownNextWrite(steps, i); w >= 0 {
+				marks = append(marks, mark{i, w})
+			}
+		}
+	}
+	best, bestScore := 0, -1
+	for from := 0; from+n <= len(steps); from++ {
+		score := 0
+		for _, m := range marks {
+			if m.at >= from && m.at < from+n && m.cause >= from && m.cause < from+n {
+				score++
+			}
+		}
+		if score > bestScore {
+			best, bestScore = from, score
+		}
+	}
+	return steps[best : best+n]
+}
+
+// nextWrites gives, for each write, the index of the write after it (-1 for
+// the last one and for reads).
+func nextWrites(steps []Step) []int {
+	next := make([]int, len(steps))
+	later := -1
+	for i := len(steps) - 1; i >= 0; i-- {
+		next[i] = -1
+		if steps[i].Write {
+			next[i] = later
+			later = i
+		}
+	}
+	return next
+}
+
+// ownNextWrite is the index of the first write by the process of step i
+// after it, or -1.
+func ownNextWrite(steps []Step, i int) int {
+	for j := i + 1; j < len(steps); j++ {
+		if steps[j].PID == steps[i].PID && steps[j].Write {
+			return j
+		}
+	}
+	return -1
+}
+
+// parseStep parses "pid r|w start end value hold [reset]", the reset
+// quoted (strconv.Quote).
+func parseStep(line string) (Step, error) {
+	f := strings.SplitN(line, " ", 7)
+	if len(f) < 6 {
+		return Step{}, fmt.Errorf("%q: want \"pid r|w start end value hold [reset]\"", line)
+	}
+	var v [5]int64
+	for i, j := range []int{0, 2, 3, 4, 5} {
+		x, err := strconv.ParseInt(f[j], 10, 64)
+		if err != nil {
+			return Step{}, fmt.Errorf("%q: %w", line, err)
+		}
+		v[i] = x
+	}
+	s := Step{PID: int(v[0]), Start: time.Unix(0, v[1]), End: time.Unix(0, v[2]), Value: int(v[3]), Hold: int(v[4])}
+	switch f[1] {
+	case "w":
+		s.Write = true
+	case "r":
+	default:
+		return Step{}, fmt.Errorf("%q: %q is neither r (a read) nor w (a write)", line, f[1])
+	}
+	if len(f) == 7 {
+		reset, err := strconv.Unquote(f[6])
+		if err != nil || reset == "" || s.Write {
+			return Step{}, fmt.Errorf("%q: a reset is a read's, quoted and not empty", line)
+		}
+		s.Reset = reset
+	}
+	if v[2] < v[1] {
+		return Step{}, fmt.Errorf("%q: ends before it starts", line)
+	}
+	return s, nil
+}
+
+// A stepper keeps one Run's steps in memory and appends them to the steps
+// file in large writes: one write per step would slow each process down
+// and change the race it records. A nil *stepper records nothing.
+type stepper struct {
+	f    *os.File
+	pid  int
+	hold int // the hold the process is in now, 0 if none
+	n    int // holds so far
+	buf  []byte
+}
+
+// stepsFlush is how much a stepper keeps before it writes: whole lines, so
+// that the lines of several processes appending at once stay whole.
+const stepsFlush = 64 << 10
+
+// openSteps opens path for appending (see openTrace).
+func openSteps(path string) (*stepper, error) {
+	f, err := regular.Open(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("steps: %w", err)
+	}
+	return &stepper{f: f, pid: os.Getpid(), buf: make([]byte, 0, stepsFlush+128)}, nil
+}
+
+func (s *stepper) now() time.Time {
+	if s == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// held and released bracket a hold of the lock.
+func (s *stepper) held() {
+	if s != nil {
+		s.n++
+		s.hold = s.n
+	}
+}
+
+func (s *stepper) released() {
+	if s != nil {
+		s.hold = 0
+	}
+}
+
+// step notes one read or write.
+func (s *stepper) step(write bool, start, end time.Time, value int, reset string) error {
+	if s == nil {
+		return nil
+	}
+	b := strconv.AppendInt(s.buf, int64(s.pid), 10)
+	if write {
+		b = append(b, " w "...)
+	} else {
+		b = append(b, " r "...)
+	}
+	b = strconv.AppendInt(b, start.UnixNano(), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, end.UnixNano(), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(value), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(s.hold), 10)
+	if reset != "" {
+		b = append(b, ' ')
+		b = strconv.AppendQuote(b, reset)
+	}
+	s.buf = append(b, '\n')
+	if len(s.buf) >= stepsFlush {
+		return s.flush()
+	}
+	return nil
+}
+
+func (s *stepper) flush() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	_, err := s.f.Write(s.buf)
+	s.buf = s.buf[:0]
+	if err != nil {
+		return fmt.Errorf("steps: %w", err)
+	}
+	return nil
+}
+
+// close writes what is left and closes the file; it is also called after a
+// failed Run, so that the steps up to the failure are kept.
+func (s *stepper) close() error {
+	if s == nil {
+		return nil
+	}
+	err := s.flush()
+	if cerr := s.f.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("steps: %w", cerr))
+	}
+	return err
+}
