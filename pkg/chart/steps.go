@@ -34,7 +34,9 @@ const maxSteps = 16
 // outlined in red and marked "reset". A bar over steps made holding the
 // lock, one bar per hold, is labelled "lock". The bottom row shows the
 // number the file holds after each write. Under each column, the time the
-// step began, since the first step drawn.
+// step began, since the first step drawn; a write still under way when
+// the next steps began has a line, labelled "writing", to the moment it
+// ended, on that time scale.
 //
 // It draws 1 to 16 steps of at most 16 processes; more is an error that
 // says to zoom in. Steps need start and end times, the end not before the
@@ -237,6 +239,32 @@ func (sb *stepBoxes) Plot(c draw.Canvas, p *plot.Plot) {
 		c.FillText(lsty, vg.Point{X: (x0 + x1) / 2, Y: trY(y + (barLow+barHigh)/2)}, "lock")
 	}
 
+	// A write still under way when the next steps began: a line from its
+	// box to the moment it ended, on the time scale of the columns, so
+	// that a read that began while another process was writing (and found
+	// the file empty) is seen to fall inside that write. (Reads are not
+	// drawn so: how long one took tells nothing about what it found.)
+	for i, s := range sb.steps {
+		if !s.Write || i+1 >= len(sb.steps) || !s.End.After(sb.steps[i+1].Start) {
+			continue
+		}
+		r := sb.rowOf[s.PID]
+		y := trY(sb.rows[r].y)
+		x0 := trX(float64(i) + boxWidth/2)
+		x1 := trX(columnAt(sb.steps, s.End))
+		if x1 <= x0 {
+			continue
+		}
+		line := draw.LineStyle{Color: seriesColor(r), Width: vg.Points(2)}
+		c.StrokeLine2(line, x0, y, x1, y)
+		c.StrokeLine2(line, x1, y-vg.Points(4), x1, y+vg.Points(4))
+		what := "writing"
+		if lsty := small; lsty.Width(what) < x1-x0-vg.Points(4) {
+			lsty.YAlign = draw.YBottom
+			c.FillText(lsty, vg.Point{X: (x0 + x1) / 2, Y: y + vg.Points(1.5)}, what)
+		}
+	}
+
 	red := draw.LineStyle{Color: reference, Width: vg.Points(2)}
 	for i, s := range sb.steps {
 		r := sb.rowOf[s.PID]
@@ -276,6 +304,23 @@ func (sb *stepBoxes) Plot(c draw.Canvas, p *plot.Plot) {
 			c.FillText(fsty, vg.Point{X: x, Y: (fy0 + fy1) / 2}, strconv.Itoa(s.Value))
 		}
 	}
+}
+
+// columnAt places the time t on the columns: at column k when the k-th
+// step began, in between in proportion, and at most half a column past
+// the last.
+func columnAt(steps []workbook.Step, t time.Time) float64 {
+	last := len(steps) - 1
+	for k := 0; k < last; k++ {
+		a, b := steps[k].Start, steps[k+1].Start
+		if t.Before(b) {
+			if !b.After(a) || t.Before(a) {
+				return float64(k)
+			}
+			return float64(k) + float64(t.Sub(a))/float64(b.Sub(a))
+		}
+	}
+	return float64(last) + 0.5
 }
 
 // stepLabel is a step's two lines: "read" and "41", "wrote" and "42", or

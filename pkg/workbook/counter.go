@@ -114,22 +114,36 @@ func (c Counter) run(maxCount int, tr *tracer, st *stepper) (err error) {
 	// of their own, so an increment costs the lock and the file I/O only.
 	// held says whether the lock is held (one system call less: readHeld).
 	var nbr int
+	var clock func() time.Time
+	if st != nil {
+		clock = time.Now
+	}
 	read := func(held bool) error {
-		start := st.now()
 		var reset string
+		var start, end time.Time
 		if held {
-			nbr, reset = readHeld(c.File)
+			nbr, reset, start, end = readHeld(c.File, clock)
 		} else {
-			nbr, reset = readNote(c.File)
+			nbr, reset, start, end = readNote(c.File, clock)
 		}
-		return st.step(false, start, st.now(), nbr, reset)
+		return st.step(false, start, end, nbr, reset)
 	}
 	store := func() error {
-		start := st.now()
-		if err := write(c.File, nbr+1); err != nil {
+		if st == nil {
+			return write(c.File, nbr+1)
+		}
+		start, end := st.now(), time.Time{}
+		var err error
+		if c.CrashSafe {
+			err = write(c.File, nbr+1)
+			end = st.now()
+		} else {
+			end, err = overwriteAt(c.File, nbr+1, clock)
+		}
+		if err != nil {
 			return err
 		}
-		return st.step(true, start, st.now(), nbr+1, "")
+		return st.step(true, start, end, nbr+1, "")
 	}
 	increment := func() error {
 		if err := read(c.LockFile != ""); err != nil {
@@ -234,14 +248,20 @@ func (h holder) hold(f func() error) (err error) {
 // answers both, and a locked increment makes no system call beyond the
 // lock's and the read and rewrite's (issue #12). On an error it asks
 // readNote, which says why in Work's words.
-func readHeld(filename string) (int, string) {
+func readHeld(filename string, clock func() time.Time) (nbr int, reset string, start, end time.Time) {
+	if clock != nil {
+		start = clock()
+	}
 	data, err := regular.ReadFile(filename)
-	if err != nil {
-		return readNote(filename)
+	if clock != nil {
+		end = clock()
 	}
-	nbr, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil {
-		return readNote(filename)
+		return readNote(filename, clock)
 	}
-	return nbr, ""
+	nbr, err = strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return readNote(filename, clock)
+	}
+	return nbr, "", start, end
 }

@@ -179,12 +179,25 @@ func processName(i int) string {
 	return "P" + strconv.Itoa(i+1)
 }
 
-// Zoom returns the stretch of n consecutive steps in which the most updates
-// were lost: the most overwritten writes and resets whose cause is in the
-// stretch too (the overwriting write; the write after the reset). Ties go
-// to the earliest stretch. It returns all the steps if there are no more
-// than n. Use it to pick what to draw: a picture has room for a dozen
-// steps, a run makes thousands.
+// Zoom returns a stretch of n consecutive steps that shows how updates
+// were lost, as plainly as the run allows. It looks for, in this order:
+// a stretch with a loss in it at all; one in which every read is plainly
+// explained by the steps before it (it found the number of the last write,
+// done before it began, or found no number while another process was
+// writing); one that shows both ways of losing updates, a write
+// overwritten by another process's that was built on an older number
+// (with that process's read and write) and a read that found an empty
+// file and reset the count (with the write it fell into and the write
+// after it); both processes; as few other losses as possible, so that each
+// can be followed. The earliest of the best stretches wins. It returns all
+// the steps if there are no more than n. Use it to pick what to draw: a
+// picture has room for a dozen steps, a run makes thousands.
+//
+// Why "plainly explained": each process notes the time a step begins just
+// before it reads or writes the file, but a busy machine can pause a
+// process between the two, and a read can overlap a write still under
+// way; the steps of such a stretch, in the order they began, would not
+// tell the story they are meant to.
 func Zoom(steps []Step, n int) []Step {
 	if n <= 0 {
 		return nil
@@ -192,33 +205,172 @@ func Zoom(steps []Step, n int) []Step {
 	if len(steps) <= n {
 		return steps
 	}
-	// A mark at i counts for a window that also holds the step at cause[i].
-	type mark struct{ at, cause int }
-	var marks []mark
+	how := explained(steps)
 	next := nextWrites(steps)
-	for i, s := range steps {
-		switch {
-		case s.Write && s.Overwritten && next[i] >= 0:
-			marks = append(marks, mark{i, next[i]})
-		case !s.Write && s.Reset != "":
-			if w := ownNextWrite(steps, i); w >= 0 {
-				marks = append(marks, mark{i, w})
+	type score struct {
+		loses, plain, kinds, procs, marks int
+	}
+	better := func(a, b score) bool {
+		for _, d := range []int{a.loses - b.loses, a.plain - b.plain, a.kinds - b.kinds, a.procs - b.procs, b.marks - a.marks} {
+			if d != 0 {
+				return d > 0
 			}
+		}
+		return false
+	}
+	best, bestScore, found := 0, score{}, false
+	for from := 0; from+n <= len(steps); from++ {
+		in := func(i int) bool { return i >= from && i < from+n }
+		plain := explainedPlainly
+		var sc score
+		overwrite, reset := false, false
+		procs := map[int]bool{}
+		for i := from; i < from+n; i++ {
+			s := steps[i]
+			plain = min(plain, how[i])
+			procs[s.PID] = true
+			switch {
+			case s.Write && s.Overwritten:
+				sc.marks++
+				// Overwritten by a write built on a number read (not on
+				// a reset: that is the other way of losing updates).
+				w := next[i]
+				if w >= 0 && in(w) && steps[w].PID != s.PID {
+					if r := ownPrevRead(steps, w); in(r) && steps[r].Reset == "" {
+						overwrite = true
+					}
+				}
+			case !s.Write && s.Reset != "":
+				sc.marks++
+				// With the write it fell into, and the write after it.
+				if w := ownNextWrite(steps, i); w >= 0 && in(w) && s.Reset != "no file" {
+					for j := from; j < from+n; j++ {
+						if overlaps(steps[j], s) {
+							reset = true
+						}
+					}
+				}
+			}
+		}
+		if plain == unexplained {
+			continue
+		}
+		sc.plain = plain
+		sc.procs = min(len(procs), 2)
+		if overwrite {
+			sc.kinds += 2
+		}
+		if reset {
+			sc.kinds++
+		}
+		if sc.marks > 0 {
+			sc.loses = 1
+		}
+		if !found || better(sc, bestScore) {
+			best, bestScore, found = from, sc, true
 		}
 	}
-	best, bestScore := 0, -1
+	if !found { // no stretch is explained all through: the earliest with the most losses
+		return zoomAny(steps, n)
+	}
+	return steps[best : best+n]
+}
+
+// zoomAny is Zoom's fallback: the stretch with the most overwritten writes
+// and resets, earliest first.
+func zoomAny(steps []Step, n int) []Step {
+	best, bestMarks := 0, -1
 	for from := 0; from+n <= len(steps); from++ {
-		score := 0
-		for _, m := range marks {
-			if m.at >= from && m.at < from+n && m.cause >= from && m.cause < from+n {
-				score++
+		marks := 0
+		for i := from; i < from+n; i++ {
+			if s := steps[i]; s.Write && s.Overwritten || !s.Write && s.Reset != "" {
+				marks++
 			}
 		}
-		if score > bestScore {
-			best, bestScore = from, score
+		if marks > bestMarks {
+			best, bestMarks = from, marks
 		}
 	}
 	return steps[best : best+n]
+}
+
+// How well the steps before it account for a step (explained).
+const (
+	unexplained      = 0 // out of order: the process was paused between its clock and the file
+	explainedLoosely = 1 // a read that found the number a write under way was replacing
+	explainedPlainly = 2
+)
+
+// explained says, for each step, how well the steps before it account for
+// it. Plainly: a read found the number of the last write begun before it,
+// which was done before the read began; a read found no file before any
+// write; a read found an empty or garbled file while another process was
+// writing it; a write wrote one more than its process's read before it.
+// Loosely: a read found the number that a write under way (begun before
+// the read, done after) was replacing.
+func explained(steps []Step) []int {
+	how := make([]int, len(steps))
+	lastWrite := -1           // the last write begun so far
+	lastRead := map[int]int{} // pid -> the value its last read found
+	for i, s := range steps {
+		switch {
+		case s.Write:
+			if v, read := lastRead[s.PID]; read && s.Value == v+1 {
+				how[i] = explainedPlainly
+			}
+			lastWrite = i
+		case s.Reset == "no file":
+			if lastWrite < 0 {
+				how[i] = explainedPlainly
+			}
+		case s.Reset != "":
+			for _, w := range steps {
+				if overlaps(w, s) {
+					how[i] = explainedPlainly
+					break
+				}
+			}
+		default:
+			how[i] = readExplained(steps, i, lastWrite)
+		}
+		if !s.Write {
+			lastRead[s.PID] = s.Value
+		}
+	}
+	return how
+}
+
+// overlaps reports whether w is another process's write that was under
+// way while the read r was.
+func overlaps(w, r Step) bool {
+	return w.Write && w.PID != r.PID && !w.Start.After(r.End) && !r.Start.After(w.End)
+}
+
+// readExplained is explained for a read that found a number, the last
+// write begun before it at index last.
+func readExplained(steps []Step, i, last int) int {
+	r := steps[i]
+	if last < 0 {
+		return unexplained
+	}
+	if w := steps[last]; w.Value == r.Value && w.End.Before(r.Start) {
+		return explainedPlainly
+	}
+	// The writes under way when the read began, latest first: the read
+	// may have found what the first of them was replacing.
+	for j := last; j >= 0; j-- {
+		w := steps[j]
+		if !w.Write {
+			continue
+		}
+		if w.Value == r.Value {
+			return explainedLoosely
+		}
+		if w.End.Before(r.Start) {
+			break // done before the read: what it wrote was there
+		}
+	}
+	return unexplained
 }
 
 // nextWrites gives, for each write, the index of the write after it (-1 for
@@ -234,6 +386,17 @@ func nextWrites(steps []Step) []int {
 		}
 	}
 	return next
+}
+
+// ownPrevRead is the index of the last read by the process of step i
+// before it, or -1.
+func ownPrevRead(steps []Step, i int) int {
+	for j := i - 1; j >= 0; j-- {
+		if steps[j].PID == steps[i].PID && !steps[j].Write {
+			return j
+		}
+	}
+	return -1
 }
 
 // ownNextWrite is the index of the first write by the process of step i

@@ -223,3 +223,37 @@ func TestAroundChecked(t *testing.T) {
 		t.Errorf("a rejected counter touched its file: %v", err)
 	}
 }
+
+// Zoom prefers a stretch whose every read the steps before it explain: a
+// read found "out of order" (its process was paused between its clock and
+// the file) would make the picture tell another story.
+func TestZoomPlainlyExplained(t *testing.T) {
+	// Early: a lost update, but B's first read, noted after A's write of
+	// 2, found 0 (it read before A wrote: paused after its read, before
+	// its clock): unexplained. Later: a plain lost update.
+	steps, err := workbook.ReadSteps(writeSteps(t, `1 r 0 1 0 0 "no file"
+1 w 2 3 1 0
+1 r 4 5 1 0
+1 w 6 7 2 0
+2 r 8 9 1 0
+2 w 10 11 2 0
+1 r 20 21 2 0
+1 w 22 23 3 0
+1 r 24 25 3 0
+2 r 26 27 3 0
+1 w 28 29 4 0
+2 w 30 31 4 0
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoom := workbook.Zoom(steps, 4)
+	var got []string
+	for _, s := range zoom {
+		got = append(got, s.String())
+	}
+	want := "A read 3\nB read 3\nA wrote 4\nB wrote 4 over A's 4: 1 update lost"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("zoom:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
