@@ -144,7 +144,7 @@ func (p *probe) run() error {
 	case p.result != nil:
 		p.fail(fmt.Errorf("%s(%d, filename) returned an error: %w", p.name, probeCount, p.result))
 	case p.reads == 0:
-		p.fail(fmt.Errorf("%s(%d, filename) returned without reading filename: call work(maxCount, filename) with its own arguments", p.name, probeCount))
+		p.fail(fmt.Errorf("%s(%d, filename) returned without reading filename: it must read and write the file it is given (pass filename on to work)", p.name, probeCount))
 	case p.reads < probeCount:
 		p.fail(fmt.Errorf("%s(%d, filename) read filename %d time(s), not %d: pass maxCount on to work unchanged", p.name, probeCount, p.reads, probeCount))
 	}
