@@ -38,11 +38,20 @@ const (
 	EveryCell Run = iota
 
 	// RunAll is Jupyter's Run All: it stops at the first cell that fails,
-	// and the cells after it are not run (ipykernel's behaviour, and the
-	// golocks kernel's). In a fresh student copy that is the test cell of
-	// the first exercise: a student who presses Run All sees which
+	// and the cells queued behind it are not run (ipykernel's behaviour,
+	// and the golocks kernel's). In a fresh student copy that is the test
+	// cell of the first exercise: a student who presses Run All sees which
 	// exercise to do first, and why its test fails; once it is done, Run
 	// All goes on to the next.
+	//
+	// The kernel aborts the requests it has received when the cell fails.
+	// A test cell of a blank copy fails within milliseconds, and a few of
+	// the requests Run All sent may not have reached the kernel by then:
+	// those run, and the next failing cell stops the rest (the race that
+	// ipykernel's stop_on_error_timeout describes). So the first test cell
+	// must fail with its message and every cell before it must have run;
+	// a cell after it may have run or not, and if it ran, it is checked as
+	// in a run of every cell.
 	RunAll
 )
 
@@ -81,9 +90,10 @@ func Check(t *testing.T, copy, name string, cells []cell, run Run) {
 	}
 }
 
-// checkStopped checks a student copy after Run All: it stopped at its first
-// test cell, whose exercise is blank, and ran nothing after it. It returns
-// the cells that ran, that test cell included.
+// checkStopped checks a student copy after Run All (see RunAll): every
+// cell before its first test cell ran, that test cell ran (and Check makes
+// sure it fails with a message), and the cells after it ran or were
+// aborted. It returns the cells that ran, and logs how many did not.
 func checkStopped(t *testing.T, cells []cell) []cell {
 	t.Helper()
 	stop := -1
@@ -96,15 +106,20 @@ func checkStopped(t *testing.T, cells []cell) []cell {
 	if stop < 0 {
 		t.Fatalf("the student copy has no test cell for Run All to stop at")
 	}
-	if c := cells[stop]; c.Error == "" || strings.Contains(c.Error, "not run") {
-		t.Errorf("Run All on the blank student copy: its first test cell %s, %q, did not fail; Run All should stop there, at the first exercise to do", c.ID, c.Error)
-	}
-	for _, c := range cells[stop+1:] {
-		if !strings.Contains(c.Error, "not run") {
-			t.Errorf("cell %s ran after Run All should have stopped at the failed test cell %s (error %q, output %q)", c.ID, cells[stop].ID, c.Error, Tail(c.Text))
+	var ran []cell
+	aborted := 0
+	for i, c := range cells {
+		switch {
+		case !strings.Contains(c.Error, "not run"):
+			ran = append(ran, c)
+		case i <= stop:
+			t.Errorf("cell %s was not run by Run All, though it comes before the first test cell %s, where Run All stops", c.ID, cells[stop].ID)
+		default:
+			aborted++
 		}
 	}
-	return cells[:stop+1]
+	t.Logf("Run All stopped at the failed test cell %s: %d cells after it not run, %d run before the kernel stopped them", cells[stop].ID, aborted, len(cells)-stop-1-aborted)
+	return ran
 }
 
 // checkTestCell checks a test cell (tagged "test": it grades the exercise

@@ -154,7 +154,7 @@ func (j *jupyter) runAll(t *testing.T, nb *tab, copy, name string) {
 	notebooks.Check(t, copy, name, cells, notebooks.RunAll)
 	notebooks.CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join(j.root, "notebooks", "solution", name)))
 	if !t.Failed() {
-		t.Logf("%d code cells run in the browser, %d pictures rendered; screenshot %s", len(cells), st.rendered(), shot)
+		t.Logf("%d code cells on the page, %d pictures rendered; screenshot %s", len(cells), st.rendered(), shot)
 	}
 	j.closeAndHalt(t, nb, name)
 }
