@@ -1,0 +1,210 @@
+package redislock_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golocks/golocks/internal/reexec"
+	"github.com/golocks/golocks/pkg/redislock"
+	"github.com/golocks/golocks/pkg/redisserver"
+)
+
+// helper returns an unstarted command running this binary in role.
+func helper(role string, args ...string) *exec.Cmd {
+	cmd := reexec.Command(role, args...)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// runProcs runs procs "lock-increment" helpers on key and returns the count.
+func runProcs(t *testing.T, url, k string, procs, n int, trace string) int {
+	t.Helper()
+	cmds := make([]*exec.Cmd, procs)
+	for i := range cmds {
+		cmds[i] = helper("lock-increment", url, k, strconv.Itoa(n), trace)
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("helper: %v", err)
+		}
+	}
+	got, err := client(t).Get(context.Background(), k+":count").Int()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// Processes taking turns on the lock never lose an update, and no two ever
+// hold it at once: every recorded hold ends before the next begins.
+func TestProcessesExactNoOverlap(t *testing.T) {
+	const n = 150
+	for _, procs := range []int{2, 4, 8} {
+		t.Run(strconv.Itoa(procs), func(t *testing.T) {
+			k := key(t)
+			trace := k + ":trace"
+			if got := runProcs(t, serverURL, k, procs, n, trace); got != procs*n {
+				t.Errorf("count %d, want %d", got, procs*n)
+			}
+			lines, err := client(t).LRange(context.Background(), trace, 0, -1).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNoOverlap(t, lines, procs*n)
+		})
+	}
+}
+
+// checkNoOverlap checks that the holds "pid start end" are want in number
+// and pairwise disjoint.
+func checkNoOverlap(t *testing.T, lines []string, want int) {
+	t.Helper()
+	type span struct{ pid, start, end int64 }
+	spans := make([]span, 0, len(lines))
+	pids := map[int64]bool{}
+	for _, line := range lines {
+		var s span
+		if _, err := fmt.Sscan(line, &s.pid, &s.start, &s.end); err != nil || s.end < s.start {
+			t.Fatalf("trace line %q: %v", line, err)
+		}
+		spans = append(spans, s)
+		pids[s.pid] = true
+	}
+	if len(spans) != want {
+		t.Fatalf("%d holds recorded, want %d", len(spans), want)
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	for i := 1; i < len(spans); i++ {
+		if p, s := spans[i-1], spans[i]; s.start < p.end {
+			t.Fatalf("pid %d took the lock %v before pid %d let go of it", s.pid, time.Duration(p.end-s.start), p.pid)
+		}
+	}
+	t.Logf("%d holds by %d processes, none overlapping", len(spans), len(pids))
+}
+
+// startHolder starts a "hold" helper and returns once it holds the lock.
+func startHolder(t *testing.T, url, k string, ttl time.Duration) *exec.Cmd {
+	t.Helper()
+	cmd := helper("hold", url, k, ttl.String())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "locked ") {
+		t.Fatalf("holder said %q, %v", line, err)
+	}
+	return cmd
+}
+
+// A holder killed with SIGKILL never unlocks: the timeout names it, and the
+// lock's expiry frees the lock for the next one.
+func TestKilledHolderExpires(t *testing.T) {
+	c := client(t)
+	k := key(t)
+	const ttl = 2 * time.Second
+	cmd := startHolder(t, serverURL, k, ttl)
+
+	l := redislock.New(c, k)
+	err := l.LockTimeout(10 * time.Millisecond)
+	var te *redislock.TimeoutError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), fmt.Sprintf("held by pid %d ", cmd.Process.Pid)) {
+		t.Fatalf("lock held by pid %d: %v, want a *TimeoutError naming it", cmd.Process.Pid, err)
+	}
+
+	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no chance to unlock
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if err := l.LockTimeout(ttl + time.Minute); err != nil {
+		t.Fatalf("after the holder died: %v", err)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The server is killed while processes take turns: each ends with an
+// error naming the server rather than waiting for it.
+func TestServerKilled(t *testing.T) {
+	srv, err := redisserver.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := redisserver.Dial(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k := key(t)
+
+	// Processes that would take minutes, started; then the server dies.
+	cmds := make([]*exec.Cmd, 3)
+	outs := make([]*strings.Builder, len(cmds))
+	for i := range cmds {
+		cmds[i] = helper("lock-increment", srv.URL(), k, "100000000")
+		outs[i] = &strings.Builder{}
+		cmds[i].Stderr = outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		for _, cmd := range cmds {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		if n, _ := c.Get(context.Background(), k+":count").Int(); n >= 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the processes never got going")
+		}
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Each must end on its own, with an error about the socket. The bound
+	// is for a hang, not a speed: the clients give up within seconds.
+	for i, cmd := range cmds {
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("process %d succeeded with its server gone", i)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("process %d still running a minute after the server died", i)
+		}
+		msg := outs[i].String()
+		t.Logf("process %d: %s", i, strings.TrimSpace(msg))
+		socket := strings.TrimPrefix(srv.String(), "unix://:xxxxx@")
+		if !strings.Contains(msg, socket) {
+			t.Errorf("process %d said %q: want the server's socket named", i, msg)
+		}
+	}
+}
