@@ -22,8 +22,8 @@ var (
 	// Whatever was done under the lock since it expired was not protected.
 	ErrExpired = errors.New("lock expired before it was released")
 
-	// ErrStale: a Fenced rejected a write whose fencing token is older than
-	// one it has already accepted (a *StaleTokenError).
+	// ErrStale: a Fenced refused a read or write whose fencing token is
+	// older than one it has already seen (a *StaleTokenError).
 	ErrStale = errors.New("stale fencing token")
 )
 
@@ -56,19 +56,20 @@ func (e *TimeoutError) Is(target error) bool {
 	return target == ErrTimeout || target == context.DeadlineExceeded
 }
 
-// StaleTokenError is a write a Fenced rejected: its token is older than
-// one the value has already accepted, so its writer lost the lock (it
-// expired) before writing.
+// StaleTokenError is a read or write a Fenced refused: its token is older
+// than one the value has already seen, so the caller's lock expired and
+// someone else has held it since.
 type StaleTokenError struct {
 	Key   string // the Fenced value's key
-	Token int64  // the rejected write's token
-	Seen  int64  // the newest token the value had accepted
+	Op    string // "read" or "write"
+	Token int64  // the refused token
+	Seen  int64  // the newest token the value had seen
 }
 
 // Error reads like "fenced counter: write with token 3 rejected: token 4
 // already seen".
 func (e *StaleTokenError) Error() string {
-	return fmt.Sprintf("fenced %s: write with token %d rejected: token %d already seen", e.Key, e.Token, e.Seen)
+	return fmt.Sprintf("fenced %s: %s with token %d rejected: token %d already seen", e.Key, e.Op, e.Token, e.Seen)
 }
 
 // Is reports true for ErrStale.

@@ -47,7 +47,7 @@ func ExampleNew() {
 
 // A holder that pauses past its TTL loses the lock without knowing it.
 // Its late write carries an old fencing token, and the fenced value
-// refuses it.
+// refuses it: the next holder's read recorded a newer one.
 func ExampleFenced() {
 	srv, err := redisserver.Start()
 	if err != nil {
@@ -69,6 +69,7 @@ func ExampleFenced() {
 		fmt.Println(err)
 		return
 	}
+	n, _ := counter.Read(a.Token())    // "" : never written
 	time.Sleep(100 * time.Millisecond) // a GC pause, a slow network...
 
 	b := redislock.New(rdb, "counter-lock") // the lock has expired: b gets it
@@ -76,14 +77,15 @@ func ExampleFenced() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("b writes:", counter.Write(b.Token(), "1"))
+	m, _ := counter.Read(b.Token())
+	fmt.Printf("b read %q, writes: %v\n", m, counter.Write(b.Token(), "1"))
 	b.Unlock()
 
-	err = counter.Write(a.Token(), "1") // a wakes up and writes
-	fmt.Println("a writes:", err)
+	err = counter.Write(a.Token(), "1") // a wakes up and writes what it read + 1
+	fmt.Printf("a read %q, writes: %v\n", n, err)
 	fmt.Println("a unlocks:", a.Unlock())
 	// Output:
-	// b writes: <nil>
-	// a writes: fenced counter: write with token 1 rejected: token 2 already seen
+	// b read "", writes: <nil>
+	// a read "", writes: fenced counter: write with token 1 rejected: token 2 already seen
 	// a unlocks: unlock counter-lock: lock expired before it was released
 }

@@ -9,16 +9,22 @@ import (
 	"github.com/golocks/golocks/pkg/cell"
 )
 
-// Fenced is a value in Redis that refuses late writes: each write carries
-// the writer's fencing token (Lock.Token), and a write whose token is older
-// than one the value has already accepted is rejected with a
-// *StaleTokenError. Use it for whatever a Lock protects when a holder that
-// lost its lock (it paused past the TTL) must not overwrite the work of the
-// holder after it.
+// Fenced is a value in Redis that refuses late holders of a lock: every
+// Read and Write carries the caller's fencing token (Lock.Token), and one
+// whose token is older than a token the value has already seen is refused
+// with a *StaleTokenError. Use it for whatever a Lock protects when a
+// holder that lost its lock (it paused past the TTL) must not overwrite
+// the work of the holders after it.
 //
-// The value and the newest token it accepted are kept together in a Redis
-// hash under the key (fields "value" and "token"), and checked and written
-// in one script: no other write can come between the check and the write.
+// Reads are fenced too, not only writes: an increment reads, then writes
+// what it read plus one. If only writes were checked, a paused holder
+// could read, lose the lock, and write after the next holder read but
+// before it wrote, and one of the two increments would vanish. A fenced
+// Read records its token, so the paused holder's write is refused instead.
+//
+// The value and the newest token seen are kept together in a Redis hash
+// under the key (fields "value" and "token"), checked and changed in one
+// script each: nothing can come between the check and the change.
 type Fenced struct {
 	client redis.Scripter
 	server string // where the client connects, for errors
@@ -26,7 +32,7 @@ type Fenced struct {
 }
 
 // NewFenced returns the fenced value under key on the server client talks
-// to. Nothing is sent yet; a key never written reads as "" with token 0.
+// to. Nothing is sent yet; a key never written reads as "".
 func NewFenced(client redis.Scripter, key string) *Fenced {
 	return &Fenced{client: client, server: serverName(client), key: key}
 }
@@ -39,10 +45,31 @@ func (f *Fenced) Key() string {
 	return f.key
 }
 
-// Write stores value if token is not older than the newest token the value
-// has accepted; otherwise it changes nothing and returns a
-// *StaleTokenError (errors.Is(err, ErrStale)). Write under the lock whose
-// Token you pass.
+// Read returns the value ("" if never written) to a holder of token, and
+// from then on refuses writes with older tokens. A token older than one
+// already seen gets a *StaleTokenError (errors.Is(err, ErrStale)).
+func (f *Fenced) Read(token int64) (string, error) {
+	if err := f.check(); err != nil {
+		return "", err
+	}
+	res, err := fencedRead.Run(cell.Context(), f.client, []string{f.key}, token).Slice()
+	if err != nil {
+		return "", fmt.Errorf("fenced %s%s: read: %w", f.key, f.server, err)
+	}
+	if len(res) == 2 && res[0] == int64(1) {
+		value, _ := res[1].(string) // nil: never written
+		return value, nil
+	}
+	if len(res) == 2 && res[0] == int64(0) {
+		seen, _ := res[1].(int64)
+		return "", &StaleTokenError{Key: f.key, Op: "read", Token: token, Seen: seen}
+	}
+	return "", fmt.Errorf("fenced %s: unexpected reply %v", f.key, res)
+}
+
+// Write stores value for a holder of token, unless a newer token has been
+// seen: then it changes nothing and returns a *StaleTokenError
+// (errors.Is(err, ErrStale)).
 func (f *Fenced) Write(token int64, value string) error {
 	if err := f.check(); err != nil {
 		return err
@@ -55,31 +82,32 @@ func (f *Fenced) Write(token int64, value string) error {
 	case len(res) == 1 && res[0] == 1:
 		return nil
 	case len(res) == 2 && res[0] == 0:
-		return &StaleTokenError{Key: f.key, Token: token, Seen: res[1]}
+		return &StaleTokenError{Key: f.key, Op: "write", Token: token, Seen: res[1]}
 	}
 	return fmt.Errorf("fenced %s: unexpected reply %v", f.key, res)
 }
 
-// Read returns the value and the token of the write that stored it ("" and
-// 0 if it was never written).
-func (f *Fenced) Read() (value string, token int64, err error) {
+// Value returns the value and the newest token seen, checking nothing and
+// recording nothing: for reports once the work is done, not for a
+// read-modify-write (use Read).
+func (f *Fenced) Value() (value string, seen int64, err error) {
 	if err := f.check(); err != nil {
 		return "", 0, err
 	}
-	res, err := fencedRead.Run(cell.Context(), f.client, []string{f.key}).Slice()
+	res, err := fencedValue.Run(cell.Context(), f.client, []string{f.key}).Slice()
 	if err != nil {
-		return "", 0, fmt.Errorf("fenced %s%s: read: %w", f.key, f.server, err)
+		return "", 0, fmt.Errorf("fenced %s%s: %w", f.key, f.server, err)
 	}
 	if len(res) != 2 {
 		return "", 0, fmt.Errorf("fenced %s: unexpected reply %v", f.key, res)
 	}
 	value, _ = res[0].(string)
 	if s, ok := res[1].(string); ok {
-		if token, err = strconv.ParseInt(s, 10, 64); err != nil {
+		if seen, err = strconv.ParseInt(s, 10, 64); err != nil {
 			return "", 0, fmt.Errorf("fenced %s: token %q: %w", f.key, s, err)
 		}
 	}
-	return value, token, nil
+	return value, seen, nil
 }
 
 func (f *Fenced) check() error {

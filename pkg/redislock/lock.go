@@ -213,27 +213,35 @@ func (l *Lock) Extend(d time.Duration) error {
 
 // lock waits until the lock is taken, ctx is done or (when ctx is nil)
 // timeout has passed, whichever comes first.
+//
+// The wait's deadline bounds the sleeps between tries, never a command in
+// flight: a script cut off by a deadline may still have run on the server,
+// taking a lock nobody knows it holds. Each command is bounded by the
+// client's own timeouts instead (redisserver.Dial: a few seconds).
 func (l *Lock) lock(ctx context.Context, timeout time.Duration) error {
 	if err := l.check(); err != nil {
 		return err
+	}
+	cmdCtx := cell.Context()
+	if ctx != nil {
+		cmdCtx = context.WithoutCancel(ctx)
 	}
 	start := time.Now()
 	// Fast path: nobody in this process holds it and the server says it
 	// is free. No timer, no context of our own.
 	select {
 	case l.sem <- struct{}{}:
-		ok, busy, err := l.try(ctxOr(ctx))
+		ok, busy, err := l.try(cmdCtx)
 		if ok || err != nil {
 			if err != nil {
 				<-l.sem
 			}
 			return err
 		}
+		<-l.sem // wait below like everyone else
 		if timeout <= 0 && ctx == nil {
-			<-l.sem
 			return busy.timeout(l.key, time.Since(start))
 		}
-		<-l.sem // wait below like everyone else
 	default:
 		if timeout <= 0 && ctx == nil {
 			return &TimeoutError{Key: l.key}
@@ -255,15 +263,12 @@ func (l *Lock) lock(ctx context.Context, timeout time.Duration) error {
 	}
 	backoff := minBackoff
 	for {
-		ok, busy, err := l.try(ctx)
+		ok, busy, err := l.try(cmdCtx)
 		if ok {
 			return nil
 		}
-		if err != nil || ctx.Err() != nil {
+		if err != nil {
 			<-l.sem
-			if ctx.Err() != nil {
-				return l.waitError(ctx, start, busy)
-			}
 			return err
 		}
 		sleep := backoff/2 + rand.N(backoff/2+1)
@@ -302,8 +307,12 @@ func (l *Lock) try(ctx context.Context) (ok bool, busy holder, err error) {
 	l.mu.Unlock()
 	res, err := acquire.Run(ctx, l.client, []string{l.key, l.fenceKey}, owner, l.ttl().Milliseconds()).Slice()
 	if err != nil {
-		if ctx.Err() != nil {
-			return false, holder{}, nil // the caller reports the wait's end
+		// The script may have run before the connection failed: if the
+		// lock is ours after all, let it go rather than leave it taken
+		// for a whole TTL by nobody.
+		release.Run(context.Background(), l.client, []string{l.key}, owner)
+		if ctx.Err() != nil { // an interrupted cell: say so
+			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 		}
 		return false, holder{}, fmt.Errorf("lock %s%s: %w", l.key, l.server, err)
 	}
@@ -390,12 +399,4 @@ func serverName(client redis.Scripter) string {
 		}
 	}
 	return ""
-}
-
-// ctxOr returns ctx, or the running cell's context when ctx is nil.
-func ctxOr(ctx context.Context) context.Context {
-	if ctx != nil {
-		return ctx
-	}
-	return cell.Context()
 }

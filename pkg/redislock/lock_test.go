@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/redislock"
 )
 
@@ -103,6 +104,34 @@ func TestBusy(t *testing.T) {
 	}
 }
 
+// Interrupting the cell ends a wait for a busy lock at once, with the
+// interruption as the cause; Unlock still lets go of the lock.
+func TestInterruptedCell(t *testing.T) {
+	c := client(t)
+	k := key(t)
+	holder, waiter := redislock.New(c, k), redislock.New(c, k)
+	if err := holder.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, interrupt := context.WithCancelCause(context.Background())
+	setCell(t, ctx)
+	waiter.Timeout = time.Hour
+	errc := make(chan error, 1)
+	go func() { errc <- waiter.Lock() }()
+	interrupt(cell.ErrInterrupted)
+	select {
+	case err := <-errc:
+		if !errors.Is(err, cell.ErrInterrupted) || errors.Is(err, redislock.ErrTimeout) {
+			t.Errorf("Lock in an interrupted cell: %v, want cell.ErrInterrupted", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Lock still waiting a minute after the interrupt")
+	}
+	if err := holder.Unlock(); err != nil {
+		t.Errorf("Unlock in an interrupted cell: %v", err)
+	}
+}
+
 // Unlock after the lock expired and was taken by someone else: an error,
 // and the other holder keeps the lock.
 func TestUnlockNeverDeletesAnothersLock(t *testing.T) {
@@ -164,6 +193,7 @@ func TestGoroutines(t *testing.T) {
 	for _, shared := range []bool{true, false} {
 		k := key(t)
 		one := redislock.New(c, k)
+		one.Timeout = time.Minute
 		const g, n = 8, 100
 		count := 0
 		var wg sync.WaitGroup
@@ -172,8 +202,8 @@ func TestGoroutines(t *testing.T) {
 			l := one
 			if !shared {
 				l = redislock.New(c, k)
+				l.Timeout = time.Minute
 			}
-			l.Timeout = time.Minute
 			wg.Go(func() {
 				for range n {
 					if err := l.Lock(); err != nil {

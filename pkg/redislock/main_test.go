@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/golocks/golocks/internal/reexec"
+	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/redislock"
 	"github.com/golocks/golocks/pkg/redisserver"
 )
@@ -24,6 +26,9 @@ var serverURL string
 // internal/reexec): TestMain runs the role instead of the tests.
 func TestMain(m *testing.M) {
 	reexec.Main(runHelper)
+	if err := cell.Install(testHost{}); err != nil {
+		panic(err)
+	}
 	srv, err := redisserver.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redislock tests need redis-server (scripts/install-deps.sh):", err)
@@ -36,6 +41,27 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	os.Exit(code)
+}
+
+// testHost stands in for a notebook kernel: a test sets the running
+// cell's context with setCell (none set: a context never done).
+type testHost struct{}
+
+var cellCtx atomic.Pointer[context.Context]
+
+func (testHost) Context() context.Context {
+	if p := cellCtx.Load(); p != nil {
+		return *p
+	}
+	return context.Background()
+}
+
+func (testHost) Lookup(any) (cell.Func, bool) { return cell.Func{}, false }
+
+// setCell makes ctx the running cell's context until the end of t.
+func setCell(t *testing.T, ctx context.Context) {
+	cellCtx.Store(&ctx)
+	t.Cleanup(func() { cellCtx.Store(nil) })
 }
 
 // client returns a client of the test server, closed at the end of t.

@@ -42,8 +42,8 @@ return 0
 `)
 
 	// fencedWrite stores a value with its writer's fencing token, unless
-	// the key has already accepted a newer token. Equal tokens are
-	// accepted: one holder may write several times under one lock.
+	// the key has already seen a newer token. Equal tokens are accepted:
+	// one holder may read and write several times under one lock.
 	//
 	//	KEYS[1] the fenced value (a hash: value, token)
 	//	ARGV[1] token, ARGV[2] value -> {1} written, {0, newest token seen}
@@ -56,10 +56,26 @@ redis.call('HSET', KEYS[1], 'value', ARGV[2], 'token', ARGV[1])
 return {1}
 `)
 
-	// fencedRead returns the value and the newest token it accepted.
+	// fencedRead returns the value to a reader whose token is not older
+	// than any seen, and records the token as seen: from then on, writes
+	// of older holders are refused. That is what makes a read-modify-write
+	// under the lock safe, not only a blind write.
+	//
+	//	KEYS[1] the fenced value; ARGV[1] token
+	//	-> {1, value or false} or {0, newest token seen}
+	fencedRead = redis.NewScript(`
+local seen = tonumber(redis.call('HGET', KEYS[1], 'token') or '0')
+if tonumber(ARGV[1]) < seen then
+	return {0, seen}
+end
+redis.call('HSET', KEYS[1], 'token', ARGV[1])
+return {1, redis.call('HGET', KEYS[1], 'value')}
+`)
+
+	// fencedValue returns the value and the newest token seen, unchecked.
 	//
 	//	KEYS[1] the fenced value -> {value or false, token or false}
-	fencedRead = redis.NewScript(`
+	fencedValue = redis.NewScript(`
 return redis.call('HMGET', KEYS[1], 'value', 'token')
 `)
 )
