@@ -1,7 +1,9 @@
 package redislock_test
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -98,6 +100,18 @@ func runHelper(role string, args []string) int {
 				trace = args[3]
 			}
 			return lockedIncrements(c, args[1], n, trace)
+		case "fenced-increment": // url key n ttl: n fenced increments
+			n, err := strconv.Atoi(args[2])
+			if err != nil {
+				return err
+			}
+			ttl, err := time.ParseDuration(args[3])
+			if err != nil {
+				return err
+			}
+			return fencedIncrements(c, args[1], n, ttl)
+		case "victim": // url key ttl before fenced|plain: increments, then holds, reads, waits for stdin, writes
+			return victim(c, args[1:])
 		case "hold": // url key ttl: take the lock, say so, wait to be killed
 			l := redislock.New(c, args[1])
 			if l.TTL, err = time.ParseDuration(args[2]); err != nil {
@@ -119,23 +133,23 @@ func runHelper(role string, args []string) int {
 	return 0
 }
 
-// lockedIncrements adds one to the number under key+":count" n times, each
-// time with GET then SET under the lock, and, if trace is set, appends
+// lockedIncrements adds one to the number under key n times, each time
+// with GET then SET under the lock key+":lock", and, if trace is set, appends
 // "start end" in nanoseconds of every hold to the Redis list trace.
 func lockedIncrements(c *redis.Client, key string, n int, trace string) error {
 	ctx := context.Background()
-	l := redislock.New(c, key)
+	l := redislock.New(c, key+":lock")
 	l.Timeout = time.Minute // 8 processes on a loaded 2-core machine
 	for range n {
 		if err := l.Lock(); err != nil {
 			return err
 		}
 		start := time.Now()
-		v, err := c.Get(ctx, key+":count").Int()
+		v, err := c.Get(ctx, key).Int()
 		if err != nil && err != redis.Nil {
 			return fmt.Errorf("get on %s: %w", c.Options().Addr, err)
 		}
-		if err := c.Set(ctx, key+":count", v+1, 0).Err(); err != nil {
+		if err := c.Set(ctx, key, v+1, 0).Err(); err != nil {
 			return fmt.Errorf("set on %s: %w", c.Options().Addr, err)
 		}
 		end := time.Now()
@@ -148,6 +162,100 @@ func lockedIncrements(c *redis.Client, key string, n int, trace string) error {
 				return fmt.Errorf("trace on %s: %w", c.Options().Addr, err)
 			}
 		}
+	}
+	return nil
+}
+
+// fencedIncrements adds one n times to the Fenced value key, under the lock
+// key+":lock" with the given TTL, redoing an increment that was refused.
+func fencedIncrements(c *redis.Client, key string, n int, ttl time.Duration) error {
+	l := redislock.New(c, key+":lock")
+	l.TTL, l.Timeout = ttl, time.Minute
+	f := redislock.NewFenced(c, key)
+	for done := 0; done < n; {
+		if err := l.Lock(); err != nil {
+			return err
+		}
+		err := fencedIncrement(f, l.Token())
+		if uerr := l.Unlock(); uerr != nil && !errors.Is(uerr, redislock.ErrExpired) && err == nil {
+			err = uerr
+		}
+		switch {
+		case err == nil:
+			done++
+		case !errors.Is(err, redislock.ErrStale):
+			return err
+		}
+	}
+	return nil
+}
+
+func fencedIncrement(f *redislock.Fenced, token int64) error {
+	s, err := f.Read(token)
+	if err != nil {
+		return err
+	}
+	v := 0
+	if s != "" {
+		if v, err = strconv.Atoi(s); err != nil {
+			return err
+		}
+	}
+	return f.Write(token, strconv.Itoa(v+1))
+}
+
+// victim does `before` fenced increments, then takes the lock, reads the
+// counter, says "holding", and waits for a line on stdin (or to be
+// killed): a holder that stops. Then it writes what it read plus one and
+// says "wrote" or "rejected". With "plain" the counter is a plain key read
+// with GET and written with SET under the same lock: no fencing.
+func victim(c *redis.Client, args []string) error {
+	key := args[0]
+	ttl, err := time.ParseDuration(args[1])
+	if err != nil {
+		return err
+	}
+	before, err := strconv.Atoi(args[2])
+	if err != nil {
+		return err
+	}
+	fenced := args[3] == "fenced"
+	if err := fencedIncrements(c, key, before, ttl); err != nil {
+		return err
+	}
+	l := redislock.New(c, key+":lock")
+	l.TTL = ttl
+	if err := l.Lock(); err != nil {
+		return err
+	}
+	f := redislock.NewFenced(c, key)
+	ctx := context.Background()
+	var v int
+	if fenced {
+		s, err := f.Read(l.Token())
+		if err != nil {
+			return err
+		}
+		v, _ = strconv.Atoi(s)
+	} else if v, err = c.Get(ctx, key).Int(); err != nil && err != redis.Nil {
+		return err
+	}
+	fmt.Println("holding", l.Token(), v)
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return err
+	}
+	if fenced {
+		err = f.Write(l.Token(), strconv.Itoa(v+1))
+	} else {
+		err = c.Set(ctx, key, v+1, 0).Err()
+	}
+	switch {
+	case err == nil:
+		fmt.Println("wrote", v+1)
+	case errors.Is(err, redislock.ErrStale):
+		fmt.Println("rejected")
+	default:
+		return err
 	}
 	return nil
 }

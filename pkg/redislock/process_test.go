@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sort"
@@ -40,7 +41,7 @@ func runProcs(t *testing.T, url, k string, procs, n int, trace string) int {
 			t.Fatalf("helper: %v", err)
 		}
 	}
-	got, err := client(t).Get(context.Background(), k+":count").Int()
+	got, err := client(t).Get(context.Background(), k).Int()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestServerKilled(t *testing.T) {
 		}
 	}()
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
-		if n, _ := c.Get(context.Background(), k+":count").Int(); n >= 100 {
+		if n, _ := c.Get(context.Background(), k).Int(); n >= 100 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -206,5 +207,129 @@ func TestServerKilled(t *testing.T) {
 		if !strings.Contains(msg, socket) {
 			t.Errorf("process %d said %q: want the server's socket named", i, msg)
 		}
+	}
+}
+
+// startVictim starts a "victim" helper and returns once it holds the lock
+// and has read the counter; writing a line to its stdin lets it go on.
+func startVictim(t *testing.T, k string, ttl time.Duration, before int, mode string) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
+	t.Helper()
+	cmd := helper("victim", serverURL, k, ttl.String(), strconv.Itoa(before), mode)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	out := bufio.NewReader(pipe)
+	line, err := out.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "holding ") {
+		t.Fatalf("victim said %q, %v", line, err)
+	}
+	return cmd, in, out
+}
+
+// startFenced starts procs "fenced-increment" helpers of n increments.
+func startFenced(t *testing.T, k string, ttl time.Duration, procs, n int) []*exec.Cmd {
+	t.Helper()
+	cmds := make([]*exec.Cmd, procs)
+	for i := range cmds {
+		cmds[i] = helper("fenced-increment", serverURL, k, strconv.Itoa(n), ttl.String())
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cmds
+}
+
+func waitAll(t *testing.T, cmds []*exec.Cmd) {
+	t.Helper()
+	for _, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("helper: %v", err)
+		}
+	}
+}
+
+func fencedCount(t *testing.T, k string) int {
+	t.Helper()
+	s, _, err := redislock.NewFenced(client(t), k).Value()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("counter %q: %v", s, err)
+	}
+	return n
+}
+
+// A process SIGKILLed while it holds the lock, between its read and its
+// write: the lock's expiry lets the others on, and no fenced write is lost,
+// neither theirs nor those the victim made before.
+func TestKilledHolderLosesNoFencedWrite(t *testing.T) {
+	k := key(t)
+	const ttl, before, procs, n = time.Second, 20, 3, 100
+	victim, _, _ := startVictim(t, k, ttl, before, "fenced")
+	others := startFenced(t, k, ttl, procs, n)
+	if err := victim.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	victim.Wait()
+	waitAll(t, others)
+	if got := fencedCount(t, k); got != before+procs*n {
+		t.Errorf("count %d, want %d: the victim's %d and the others' %d", got, before+procs*n, before, procs*n)
+	}
+}
+
+// Kleppmann across processes: a holder stops (between its read and its
+// write) past its TTL while others take the lock and count; then it
+// writes. Unfenced, its write lands and wipes out their work; fenced, it
+// is rejected and nothing is lost.
+func TestPausedHolderProcesses(t *testing.T) {
+	const ttl, procs, n = 300 * time.Millisecond, 2, 50
+	for _, mode := range []string{"plain", "fenced"} {
+		t.Run(mode, func(t *testing.T) {
+			k := key(t)
+			_, in, out := startVictim(t, k, ttl, 0, mode)
+			var others []*exec.Cmd
+			if mode == "fenced" {
+				others = startFenced(t, k, ttl, procs, n)
+			} else {
+				for range procs {
+					cmd := helper("lock-increment", serverURL, k, strconv.Itoa(n))
+					if err := cmd.Start(); err != nil {
+						t.Fatal(err)
+					}
+					others = append(others, cmd)
+				}
+			}
+			waitAll(t, others)
+			fmt.Fprintln(in, "go on")
+			line, err := out.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			line = strings.TrimSpace(line)
+			if mode == "fenced" {
+				if got := fencedCount(t, k); line != "rejected" || got != procs*n {
+					t.Errorf("the stopped holder said %q; count %d; want its write rejected and %d", line, got, procs*n)
+				}
+				return
+			}
+			got, _ := client(t).Get(context.Background(), k).Int()
+			if line != "wrote 1" || got != 1 {
+				t.Errorf("the stopped holder said %q; count %d; want its write to land, 1", line, got)
+			}
+		})
 	}
 }
