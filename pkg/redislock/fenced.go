@@ -27,7 +27,7 @@ import (
 // script each: nothing can come between the check and the change.
 type Fenced struct {
 	client redis.Scripter
-	server string // where the client connects, for errors
+	server string // the client's server address, for errors
 	key    string
 }
 
@@ -54,7 +54,7 @@ func (f *Fenced) Read(token int64) (string, error) {
 	}
 	res, err := fencedRead.Run(cell.Context(), f.client, []string{f.key}, token).Slice()
 	if err != nil {
-		return "", fmt.Errorf("fenced %s%s: read: %w", f.key, f.server, err)
+		return "", fmt.Errorf("fenced %s%s: read: %w", f.key, on(f.server, err), err)
 	}
 	if len(res) == 2 && res[0] == int64(1) {
 		value, _ := res[1].(string) // nil: never written
@@ -76,7 +76,7 @@ func (f *Fenced) Write(token int64, value string) error {
 	}
 	res, err := fencedWrite.Run(cell.Context(), f.client, []string{f.key}, token, value).Int64Slice()
 	if err != nil {
-		return fmt.Errorf("fenced %s%s: write: %w", f.key, f.server, err)
+		return fmt.Errorf("fenced %s%s: write: %w", f.key, on(f.server, err), err)
 	}
 	switch {
 	case len(res) == 1 && res[0] == 1:
@@ -96,7 +96,7 @@ func (f *Fenced) Value() (value string, seen int64, err error) {
 	}
 	res, err := fencedValue.Run(cell.Context(), f.client, []string{f.key}).Slice()
 	if err != nil {
-		return "", 0, fmt.Errorf("fenced %s%s: %w", f.key, f.server, err)
+		return "", 0, fmt.Errorf("fenced %s%s: %w", f.key, on(f.server, err), err)
 	}
 	if len(res) != 2 {
 		return "", 0, fmt.Errorf("fenced %s: unexpected reply %v", f.key, res)

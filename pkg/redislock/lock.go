@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,7 +54,7 @@ type Lock struct {
 	Timeout time.Duration
 
 	client   redis.Scripter
-	server   string // where the client connects, for errors
+	server   string // the client's server address, for errors
 	key      string
 	fenceKey string
 	id       string // "host:pid:random", unique to this Lock
@@ -180,7 +181,7 @@ func (l *Lock) Unlock() error {
 	// client's own timeouts bound this one round trip.
 	n, err := release.Run(context.Background(), l.client, []string{l.key}, owner).Int()
 	if err != nil {
-		return fmt.Errorf("unlock %s%s: %w", l.key, l.server, err)
+		return fmt.Errorf("unlock %s%s: %w", l.key, on(l.server, err), err)
 	}
 	if n == 0 {
 		return fmt.Errorf("unlock %s: %w", l.key, ErrExpired)
@@ -202,7 +203,7 @@ func (l *Lock) Extend(d time.Duration) error {
 	}
 	n, err := extend.Run(cell.Context(), l.client, []string{l.key}, owner, d.Milliseconds()).Int()
 	if err != nil {
-		return fmt.Errorf("extend %s%s: %w", l.key, l.server, err)
+		return fmt.Errorf("extend %s%s: %w", l.key, on(l.server, err), err)
 	}
 	if n == 0 {
 		l.clear()
@@ -314,7 +315,7 @@ func (l *Lock) try(ctx context.Context) (ok bool, busy holder, err error) {
 		if ctx.Err() != nil { // an interrupted cell: say so
 			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 		}
-		return false, holder{}, fmt.Errorf("lock %s%s: %w", l.key, l.server, err)
+		return false, holder{}, fmt.Errorf("lock %s%s: %w", l.key, on(l.server, err), err)
 	}
 	if len(res) == 2 && res[0] == int64(1) {
 		token, _ := res[1].(int64)
@@ -389,14 +390,23 @@ func (l *Lock) timeout() time.Duration {
 	return DefaultTimeout
 }
 
-// serverName is " on <address>" for a client that tells its address (a
-// *redis.Client does), so that "EOF" from a server that went away says
-// which server; "" otherwise.
+// serverName is the address of a client that tells it (a *redis.Client
+// does), or "".
 func serverName(client redis.Scripter) string {
 	if c, ok := client.(interface{ Options() *redis.Options }); ok {
-		if o := c.Options(); o != nil && o.Addr != "" {
-			return " on " + o.Addr
+		if o := c.Options(); o != nil {
+			return o.Addr
 		}
 	}
 	return ""
+}
+
+// on is " on <server>" for an error that does not name the server yet, so
+// that "EOF" from a server that went away says which server; most network
+// errors already do ("read unix @->/tmp/…/redis.sock: …").
+func on(server string, err error) string {
+	if server == "" || strings.Contains(err.Error(), server) {
+		return ""
+	}
+	return " on " + server
 }

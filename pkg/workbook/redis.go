@@ -113,9 +113,19 @@ func (c RedisCounter) Run(maxCount int) error {
 		err = r.fenced(maxCount)
 	}
 	if err != nil {
-		return fmt.Errorf("redis counter %s (%s) on %s: %w", c.Key, c.Mode, rdb.Options().Addr, err)
+		return fmt.Errorf("redis counter %s (%s)%s: %w", c.Key, c.Mode, onServer(rdb, err), err)
 	}
 	return nil
+}
+
+// onServer is " on <address>" unless err already names the server (most
+// network errors do: "read unix @->/tmp/…/redis.sock: …").
+func onServer(rdb *redis.Client, err error) string {
+	addr := rdb.Options().Addr
+	if strings.Contains(err.Error(), addr) {
+		return ""
+	}
+	return " on " + addr
 }
 
 // Reset deletes the counter and everything kept beside it (lock, fencing
@@ -172,7 +182,10 @@ func withClient(url string, f func(*redis.Client) error) error {
 	}
 	defer rdb.Close()
 	if err := f(rdb); err != nil {
-		return fmt.Errorf("redis %s: %w", rdb.Options().Addr, err)
+		if on := onServer(rdb, err); on != "" {
+			return fmt.Errorf("redis%s: %w", on, err)
+		}
+		return err
 	}
 	return nil
 }

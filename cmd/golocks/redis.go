@@ -1,0 +1,174 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/logging"
+
+	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/pkg/redisserver"
+	"github.com/golocks/golocks/pkg/workbook"
+)
+
+// redisURLEnv hands the server's URL to the worker processes. Not on their
+// command line: a password there is readable by every user of the machine
+// (/proc/PID/cmdline); a process's environment is readable only by its
+// owner.
+const redisURLEnv = "GOLOCKS_REDIS_URL"
+
+func init() {
+	tasks["redis"] = task{"<maxCount> --key K --mode " + strings.Join(workbook.RedisModes(), "|") + " [--ttl D]  (server: $" + redisURLEnv + ")", redisTask}
+	// go-redis logs failed dials to stderr on its own; golocks reports
+	// every error once, as one line, itself.
+	redis.SetLogger(&logging.VoidLogger{})
+}
+
+// redisResult is result plus what the watch and fenced modes count.
+type redisResult struct {
+	result
+	Retries  *int64 `json:"retries,omitempty"`
+	Rejected *int64 `json:"rejected,omitempty"`
+}
+
+func (r redisResult) print(w io.Writer, asJSON bool) {
+	if !asJSON {
+		line := fmt.Sprintf("expected %d got %d lost %d in %.3fs", r.Expected, r.Got, r.Lost, r.Elapsed)
+		if r.Retries != nil {
+			line += fmt.Sprintf(" retries %d", *r.Retries)
+		}
+		if r.Rejected != nil {
+			line += fmt.Sprintf(" rejected %d", *r.Rejected)
+		}
+		fmt.Fprintln(w, line)
+		return
+	}
+	b, _ := json.Marshal(r) // numbers only: cannot fail
+	fmt.Fprintf(w, "%s\n", b)
+}
+
+// redisCmd runs the workbook's Redis counter: procs worker processes each
+// add 1 count times to one counter in a Redis server, in one of the modes.
+func redisCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("redis", flag.ContinueOnError)
+	procs := fs.Int("procs", 4, "how many worker processes")
+	countFlag := fs.String("count", "10000", "increments per process")
+	mode := fs.String("mode", "racy", strings.Join(workbook.RedisModes(), ", "))
+	url := fs.String("redis", "", "the server's `URL`, redis://[:password@]host:port or unix://[:password@]/path (default: a private redis-server, stopped at the end)")
+	key := fs.String("key", "golocks:counter", "the counter's key (reset first; the lock and tallies are named after it)")
+	ttl := fs.Duration("ttl", 0, "lock and fenced: each lock hold's time to live (default 10s)")
+	asJSON := fs.Bool("json", false, "print one JSON object {expected, got, lost, elapsed_s} (+ retries for watch, rejected for fenced)")
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	if *procs < 1 {
+		return usagef("--procs must be at least 1, not %d", *procs)
+	}
+	count, err := positive("--count", *countFlag)
+	if err != nil {
+		return err
+	}
+	if err := oneOf("--mode", *mode, workbook.RedisModes()...); err != nil {
+		return err
+	}
+	if *ttl < 0 || (*ttl > 0 && *ttl < time.Millisecond) {
+		return usagef("--ttl: %v is not a duration of at least 1ms", *ttl)
+	}
+	if strings.TrimSpace(*key) == "" {
+		return usagef("--key: empty")
+	}
+
+	if *url == "" {
+		srv, err := redisserver.Start()
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		*url = srv.URL()
+	} else {
+		// A server that is not there, or refuses the password, is bad
+		// input like an unwritable lock file: found before anything runs.
+		rdb, err := redisserver.Dial(*url)
+		if err != nil {
+			return usagef("--redis: %v", err)
+		}
+		rdb.Close()
+	}
+	c := workbook.RedisCounter{URL: *url, Key: *key, Mode: *mode, TTL: *ttl}
+	if err := c.Reset(); err != nil {
+		return err
+	}
+
+	p := pool.New(*procs)
+	p.Env = []string{redisURLEnv + "=" + *url}
+	p.Stdout, p.Stderr = stderr, stderr
+	tasks := make([]pool.Task, *procs)
+	for i := range tasks {
+		tasks[i] = redisCounterTask(c, count)
+	}
+	start := time.Now()
+	results, runErr := p.Run(tasks...)
+	elapsed := time.Since(start)
+	if !anyStarted(results) {
+		return runErr
+	}
+	tot, err := c.Read()
+	if err != nil {
+		// The server went away: no count to show, only what happened.
+		return errors.Join(runErr, err)
+	}
+	r := redisResult{result: newResult(int64(*procs)*int64(count), tot.Count, elapsed)}
+	switch *mode {
+	case "watch":
+		r.Retries = &tot.Retries
+	case "fenced":
+		r.Rejected = &tot.Rejected
+	}
+	r.print(stdout, *asJSON)
+	return runErr
+}
+
+// redisCounterTask is the task that runs c.Run(n) in a worker process,
+// the inverse of redisTask; c.URL travels in the environment.
+func redisCounterTask(c workbook.RedisCounter, n int) pool.Task {
+	a := []string{strconv.Itoa(n), "--key", c.Key, "--mode", c.Mode}
+	if c.TTL > 0 {
+		a = append(a, "--ttl", c.TTL.String())
+	}
+	return pool.Task{Name: "redis", Args: a}
+}
+
+// redisTask is the worker side: `redis <n> --key K --mode M [--ttl D]`.
+func redisTask(args []string) error {
+	if len(args) == 0 {
+		return usagef("want <maxCount> and flags")
+	}
+	n, err := nonNegative(args[0])
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("redis", flag.ContinueOnError)
+	var c workbook.RedisCounter
+	fs.StringVar(&c.Key, "key", "", "the counter's key")
+	fs.StringVar(&c.Mode, "mode", "", "the mode")
+	fs.DurationVar(&c.TTL, "ttl", 0, "lock hold TTL")
+	if err := parseFlags(fs, args[1:], io.Discard); err != nil {
+		return err
+	}
+	c.URL = os.Getenv(redisURLEnv)
+	if c.URL == "" {
+		return usagef("no server: $%s is not set", redisURLEnv)
+	}
+	if err := c.Check(n); err != nil {
+		return usagef("%v", err)
+	}
+	return c.Run(n)
+}
