@@ -30,10 +30,10 @@ type experiment struct {
 
 // Floor names, printed under the table.
 var floorLegend = []struct{ name, text string }{
-	{"F-none", "counter.Counter{File} (no lock: the workbook's work) run by one process, in the bench process: the same read-increment-rewrite, no contention, no process start"},
-	{"F-call", "counter.Counter{File, LockFile} run by one process: the lock taken once around the whole loop"},
-	{"F-incr", "counter.Counter{File, LockFile, PerIncrement: true} run by one process: one flock-locked increment after another, no contention"},
-	{"F-atomic", "bare atomic adds by one process on the mapped shared value (shared.Increment \"atomic\", the worker's own loop), no contention, no process start"},
+	{"F-none", "workbook.Counter{File} (no lock: the workbook's work) run by one process, in the bench process: the same read-increment-rewrite, no contention, no process start"},
+	{"F-call", "workbook.Counter{File, LockFile} run by one process: the lock taken once around the whole loop"},
+	{"F-incr", "workbook.Counter{File, LockFile, PerIncrement: true} run by one process: one flock-locked increment after another, no contention"},
+	{"F-atomic", "bare atomic adds by one process on the mapped shared value (workbook.IncrementShared \"atomic\", the worker's own loop), no contention, no process start"},
 }
 
 // fileSystem describes a folder the file-counter experiments run in.

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/golocks/golocks/pkg/counter"
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/shared"
+	"github.com/golocks/golocks/pkg/workbook"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,7 +22,7 @@ import (
 // the same result a golocks or Python run does, so its lost updates are
 // checked like theirs.
 
-// floorCounter is the file counter's floor: counter.Counter.Run(n) with the
+// floorCounter is the file counter's floor: workbook.Counter.Run(n) with the
 // given lock granularity ("none", "call" or "increment"), exactly the code a
 // `golocks worker counter` process runs, in one process.
 func floorCounter(dir, granularity string, n int) (result, error) {
@@ -31,7 +31,7 @@ func floorCounter(dir, granularity string, n int) (result, error) {
 		return result{}, err
 	}
 	defer os.RemoveAll(d)
-	c := counter.Counter{File: filepath.Join(d, "parallel.txt")}
+	c := workbook.Counter{File: filepath.Join(d, "parallel.txt")}
 	switch granularity {
 	case "none":
 	case "call":
@@ -52,7 +52,7 @@ func floorCounter(dir, granularity string, n int) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	got, err := counter.Read(c.File)
+	got, err := workbook.ReadCount(c.File)
 	if err != nil {
 		return result{}, err
 	}
@@ -60,7 +60,7 @@ func floorCounter(dir, granularity string, n int) (result, error) {
 }
 
 // floorAtomic is the shared value's floor: n bare atomic adds by one
-// process on a value mapped from a file in dir (shared.Increment "atomic",
+// process on a value mapped from a file in dir (workbook.IncrementShared "atomic",
 // the loop a `golocks worker shared` process runs).
 func floorAtomic(dir string, n int) (result, error) {
 	d, err := os.MkdirTemp(dir, "floor-")
@@ -70,7 +70,7 @@ func floorAtomic(dir string, n int) (result, error) {
 	defer os.RemoveAll(d)
 	path := filepath.Join(d, "value")
 	start := time.Now()
-	if err := shared.Increment("atomic", path, "", n); err != nil {
+	if err := workbook.IncrementShared("atomic", path, "", n); err != nil {
 		return result{}, err
 	}
 	elapsed := time.Since(start)
@@ -112,11 +112,11 @@ var steps = []step{
 	{name: "filelock", what: "filelock.Lock + Unlock on one *Lock (gofrs underneath, so it reopens too)", run: stepFilelock},
 	{name: "rw", what: "the counter's read and rewrite as the workbook does it: open/read/close, open(O_TRUNC)/write/close", run: stepRW},
 	{name: "rw-in-place", what: "rw, but rewritten in place: open/pwrite/ftruncate(len)/close, never truncated to 0", run: stepRWInPlace},
-	{name: "go-rw", what: "rw with Go's os package as pkg/counter does it: os.Stat, os.ReadFile, os.WriteFile", run: stepGoRW},
+	{name: "go-rw", what: "rw with Go's os package as pkg/workbook does it: os.Stat, os.ReadFile, os.WriteFile", run: stepGoRW},
 	{name: "rw+flock", what: "rw under flock on a lock file kept open: the cheapest locked increment", run: stepRWFlock},
 	{name: "rw+flock ×2", what: "the same, 2 processes contending (per increment)", procs: 2},
 	{name: "rw+flock ×8", what: "the same, 8 processes contending (per increment)", procs: 8},
-	{name: "counter", what: "counter.Counter, lock per increment, one process: the library (= floor F-incr)", run: stepCounter},
+	{name: "counter", what: "workbook.Counter, lock per increment, one process: the library (= floor F-incr)", run: stepCounter},
 }
 
 func stepFlock(d string, n int) error {
@@ -252,7 +252,7 @@ func stepRWInPlace(d string, n int) error {
 	return checkCount(path, n)
 }
 
-// stepGoRW is the unlocked increment of pkg/counter (readOrZero and
+// stepGoRW is the unlocked increment of pkg/workbook (readOrZero and
 // overwrite in work.go), minus its messages.
 func stepGoRW(d string, n int) error {
 	path := filepath.Join(d, "parallel.txt")
@@ -303,7 +303,7 @@ func rawLocked(d string, n int) error {
 }
 
 func stepCounter(d string, n int) error {
-	c := counter.Counter{File: filepath.Join(d, "parallel.txt"), LockFile: filepath.Join(d, "lock"), PerIncrement: true}
+	c := workbook.Counter{File: filepath.Join(d, "parallel.txt"), LockFile: filepath.Join(d, "lock"), PerIncrement: true}
 	restore := silenceStdout()
 	err := c.Run(n)
 	restore()
@@ -314,7 +314,7 @@ func stepCounter(d string, n int) error {
 }
 
 func checkCount(path string, n int) error {
-	got, err := counter.Read(path)
+	got, err := workbook.ReadCount(path)
 	if err != nil {
 		return err
 	}

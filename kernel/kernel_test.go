@@ -154,7 +154,7 @@ show("ready")`, wants("ready")},
 		// Their messages must stream into this cell.
 		{"unlocked", `os.Remove("parallel.txt")
 errU := pool.New(2).Map("work", []int{1000, 2000}, "parallel.txt")
-nU, errRU := counter.Read("parallel.txt")
+nU, errRU := workbook.ReadCount("parallel.txt")
 show("unlocked:", nU, errU, errRU)`, func(t *testing.T, o output) {
 			noError(t, o)
 			// The first worker always finds no file; read errors are
@@ -173,7 +173,7 @@ show("unlocked:", nU, errU, errRU)`, func(t *testing.T, o output) {
 		// Exercise 4: the same with the lock held for each whole call.
 		{"locked", `os.Remove("locked.txt")
 errL := pool.New(2).Map("work-locked", []int{1000, 2000}, "locked.txt", "locked.lock")
-nL, errRL := counter.Read("locked.txt")
+nL, errRL := workbook.ReadCount("locked.txt")
 show("locked:", nL, errL, errRL)`, func(t *testing.T, o output) {
 			noError(t, o)
 			wantIn(t, o, "locked: 3000 <nil> <nil>")
@@ -189,7 +189,7 @@ v, errV := shared.OpenValue("value.bin")
 errS := pool.New(2).Map("shared", []int{20000, 20000}, "locked", "value.bin")
 show("shared:", v.Get(), errV, errS)
 v.Close()
-nG, errG := shared.Goroutines("mutex", 4, 10000)
+nG, errG := workbook.Goroutines("mutex", 4, 10000)
 show("goroutines:", nG, errG)`, func(t *testing.T, o output) {
 			noError(t, o)
 			wantIn(t, o, "shared: 40000 <nil> <nil>")

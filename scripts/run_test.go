@@ -126,18 +126,18 @@ func TestMakeRun(t *testing.T) {
 		code := fmt.Sprintf(`import (
 	"fmt"
 
-	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/workbook"
 	"github.com/golocks/golocks/pkg/pool"
 )
 
 func show(args ...interface{}) { fmt.Println(args...) }
 
 dir := %q
-errW := counter.Work(500, dir+"/serial.txt")
-n1, errR1 := counter.Read(dir + "/serial.txt")
+errW := workbook.Work(500, dir+"/serial.txt")
+n1, errR1 := workbook.ReadCount(dir + "/serial.txt")
 show("serial:", n1, errW, errR1)
 errP := pool.New(2).Map("work-locked", []int{100, 200}, dir+"/locked.txt", dir+"/locked.lock")
-n2, errR2 := counter.Read(dir + "/locked.txt")
+n2, errR2 := workbook.ReadCount(dir + "/locked.txt")
 show("locked:", n2, errP, errR2)
 `, work)
 		codeFile := filepath.Join(dir, "cell.go.txt")

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/golocks/golocks/pkg/counter"
 	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // countCmd runs the workbook's file-counter experiment: one worker process
@@ -60,7 +60,7 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 			*lockFile = filepath.Join(dir, "tmp_lock")
 		}
 	}
-	c := counter.Counter{File: *file, Trace: *trace, PerIncrement: *granularity == "increment", CrashSafe: *crashSafe}
+	c := workbook.Counter{File: *file, Trace: *trace, PerIncrement: *granularity == "increment", CrashSafe: *crashSafe}
 	if *lock == "file" {
 		c.LockFile = *lockFile
 	}
@@ -107,7 +107,7 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	// A file the racing workers left unparsable counts as 0, as in the
 	// reference: the count that survives is what the workbook asks about.
-	got, _ := counter.Read(*file)
+	got, _ := workbook.ReadCount(*file)
 	newResult(int64(expected), int64(got), elapsed).print(stdout, *asJSON)
 	return runErr
 }

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golocks/golocks/pkg/counter"
 	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // findChild returns the pid of a child of this process whose command line
@@ -109,7 +109,7 @@ func TestKilledWorker(t *testing.T) {
 	if o.results[1].Err != nil || o.results[2].Err != nil {
 		t.Errorf("the other workers failed: %v", o.err)
 	}
-	got, err := counter.Read(file)
+	got, err := workbook.ReadCount(file)
 	if err != nil {
 		t.Fatalf("counter after the crash: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golocks/golocks/pkg/pool"
 	"github.com/golocks/golocks/pkg/shared"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 var sharedModes = []string{"racy", "locked", "rawlock", "atomic"}
@@ -103,5 +104,5 @@ func sharedTask(args []string) error {
 	if len(args) == 4 {
 		lockPath = args[3]
 	}
-	return shared.Increment(args[1], args[2], lockPath, n)
+	return workbook.IncrementShared(args[1], args[2], lockPath, n)
 }

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/golocks/golocks/pkg/counter"
 	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // A task is what a worker process can be asked to run. pkg/pool starts
@@ -20,10 +20,10 @@ type task struct {
 }
 
 var tasks = map[string]task{
-	"work":                  {"<maxCount> <file>", workTask(counter.Work)},
-	"work-locked":           {"<maxCount> <file> <lockFile>", lockedTask(counter.WorkLocked)},
-	"work-locked-increment": {"<maxCount> <file> <lockFile>", lockedTask(counter.WorkLockedPerIncrement)},
-	"work-safe":             {"<maxCount> <file> <lockFile>", lockedTask(counter.WorkSafe)},
+	"work":                  {"<maxCount> <file>", workTask(workbook.Work)},
+	"work-locked":           {"<maxCount> <file> <lockFile>", lockedTask(workbook.WorkLocked)},
+	"work-locked-increment": {"<maxCount> <file> <lockFile>", lockedTask(workbook.WorkLockedPerIncrement)},
+	"work-safe":             {"<maxCount> <file> <lockFile>", lockedTask(workbook.WorkSafe)},
 	"counter":               {"<maxCount> --file F [--lock-file L] [--granularity call|increment] [--crash-safe] [--trace T]", runCounter},
 	"shared":                {"<n> racy|locked|rawlock|atomic <path> [lockPath]", sharedTask},
 }
@@ -91,7 +91,7 @@ func lockedTask(f func(int, string, string) error) func([]string) error {
 
 // counterTask is the task that runs c.Run(n) in a worker process: the
 // inverse of runCounter, kept beside it so the two agree.
-func counterTask(c counter.Counter, n int) pool.Task {
+func counterTask(c workbook.Counter, n int) pool.Task {
 	a := []string{strconv.Itoa(n), "--file", c.File}
 	if c.LockFile != "" {
 		granularity := "call"
@@ -109,7 +109,7 @@ func counterTask(c counter.Counter, n int) pool.Task {
 	return pool.Task{Name: "counter", Args: a}
 }
 
-// runCounter runs the general form, counter.Counter, that `golocks count`
+// runCounter runs the general form, workbook.Counter, that `golocks count`
 // uses for every variant.
 func runCounter(args []string) error {
 	if len(args) == 0 {
@@ -120,7 +120,7 @@ func runCounter(args []string) error {
 		return err
 	}
 	fs := flag.NewFlagSet("counter", flag.ContinueOnError)
-	var c counter.Counter
+	var c workbook.Counter
 	fs.StringVar(&c.File, "file", "", "the counter file")
 	fs.StringVar(&c.LockFile, "lock-file", "", "the lock file; none: no lock")
 	granularity := fs.String("granularity", "call", "call or increment")

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/pkg/chart"
-	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // decode checks that b is a PNG of the standard size and returns it.
@@ -135,7 +135,7 @@ func TestBarsErrors(t *testing.T) {
 }
 
 func TestTimeline(t *testing.T) {
-	perCall := []counter.Span{
+	perCall := []workbook.Span{
 		{PID: 4242, Start: at(0), End: at(210)},
 		{PID: 4243, Start: at(210.5), End: at(640)},
 	}
@@ -147,7 +147,7 @@ func TestTimeline(t *testing.T) {
 
 	// The rows keep their colours: the first process's row (on top) is
 	// blue, the second's orange, whatever order the spans come in.
-	reversed := []counter.Span{perCall[1], perCall[0]}
+	reversed := []workbook.Span{perCall[1], perCall[0]}
 	b, err = chart.Timeline("lock per call", reversed)
 	img2 := decode(t, b, err)
 	if !bytes.Equal(pixels(img), pixels(img2)) {
@@ -155,11 +155,11 @@ func TestTimeline(t *testing.T) {
 	}
 
 	// Degenerate but valid: one span, zero-length spans, all at one instant.
-	b, err = chart.Timeline("one", []counter.Span{{PID: 1, Start: at(0), End: at(5)}})
+	b, err = chart.Timeline("one", []workbook.Span{{PID: 1, Start: at(0), End: at(5)}})
 	decode(t, b, err)
-	b, err = chart.Timeline("instant", []counter.Span{{PID: 1, Start: at(3), End: at(3)}, {PID: 2, Start: at(3), End: at(3)}})
+	b, err = chart.Timeline("instant", []workbook.Span{{PID: 1, Start: at(3), End: at(3)}, {PID: 2, Start: at(3), End: at(3)}})
 	decode(t, b, err)
-	b, err = chart.Timeline("", []counter.Span{{PID: 1, Start: at(0), End: at(0)}, {PID: 2, Start: at(1), End: at(900000)}})
+	b, err = chart.Timeline("", []workbook.Span{{PID: 1, Start: at(0), End: at(0)}, {PID: 2, Start: at(1), End: at(900000)}})
 	decode(t, b, err)
 }
 
@@ -177,8 +177,8 @@ func pixels(img image.Image) []byte {
 
 // interleaved returns n spans from two processes taking turns one
 // increment at a time, as with the lock held per increment.
-func interleaved(n int) []counter.Span {
-	spans := make([]counter.Span, 0, n)
+func interleaved(n int) []workbook.Span {
+	spans := make([]workbook.Span, 0, n)
 	now := 0.0
 	for i := 0; i < n; i++ {
 		pid := 4242 + i%2
@@ -186,7 +186,7 @@ func interleaved(n int) []counter.Span {
 			pid = 4243 // the second process has more to count and runs alone at the end
 		}
 		d := 0.12 + 0.05*float64(i%7)/7
-		spans = append(spans, counter.Span{PID: pid, Start: at(now), End: at(now + d)})
+		spans = append(spans, workbook.Span{PID: pid, Start: at(now), End: at(now + d)})
 		now += d + 0.02
 	}
 	return spans
@@ -204,15 +204,15 @@ func TestTimelineManySpans(t *testing.T) {
 func TestTimelineErrors(t *testing.T) {
 	_, err := chart.Timeline("t", nil)
 	wantErr(t, "no spans", err, "no spans")
-	_, err = chart.Timeline("t", []counter.Span{{PID: 1, Start: at(5), End: at(4)}})
+	_, err = chart.Timeline("t", []workbook.Span{{PID: 1, Start: at(5), End: at(4)}})
 	wantErr(t, "end before start", err, "span 1 (pid 1) ends 1ms before it starts")
-	_, err = chart.Timeline("t", []counter.Span{{PID: 1, Start: at(0), End: at(1)}, {PID: 2, End: at(1)}})
+	_, err = chart.Timeline("t", []workbook.Span{{PID: 1, Start: at(0), End: at(1)}, {PID: 2, End: at(1)}})
 	wantErr(t, "no start", err, "span 2 (pid 2) has no start time")
-	_, err = chart.Timeline("t", []counter.Span{{PID: 1, Start: at(0)}})
+	_, err = chart.Timeline("t", []workbook.Span{{PID: 1, Start: at(0)}})
 	wantErr(t, "no end", err, "no end time")
-	var many []counter.Span
+	var many []workbook.Span
 	for pid := 1; pid <= 30; pid++ {
-		many = append(many, counter.Span{PID: pid, Start: at(float64(pid)), End: at(float64(pid) + 1)})
+		many = append(many, workbook.Span{PID: pid, Start: at(float64(pid)), End: at(float64(pid) + 1)})
 	}
 	_, err = chart.Timeline("t", many)
 	wantErr(t, "too many processes", err, "30 processes")

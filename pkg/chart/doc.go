@@ -8,7 +8,7 @@
 //
 // and for a traced run of the locked counter:
 //
-//	spans, err := counter.ReadTrace("trace.txt")
+//	spans, err := workbook.ReadTrace("trace.txt")
 //	...
 //	b, err := chart.Timeline("Lock per increment", spans)
 //

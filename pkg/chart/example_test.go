@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/pkg/chart"
-	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // describe prints what a notebook would show: the format, the size in
@@ -36,11 +36,11 @@ func ExampleCounts() {
 }
 
 // The lock held for the whole call: one process counts to 1000, then the
-// other to 2000. In a notebook the spans come from counter.ReadTrace.
+// other to 2000. In a notebook the spans come from workbook.ReadTrace.
 func ExampleTimeline() {
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	spans := []counter.Span{
+	spans := []workbook.Span{
 		{PID: 4242, Start: at(0), End: at(210)},
 		{PID: 4243, Start: at(211), End: at(640)},
 	}

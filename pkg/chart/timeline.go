@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // maxRows is the most processes a timeline shows: beyond this the rows are
@@ -25,7 +25,7 @@ const maxRows = 16
 // process, labelled "pid N", top to bottom in the order the processes first
 // appear in time, and a filled bar for every span, on an axis of milliseconds
 // since the first span started. Use it with the spans a Counter records when
-// its Trace file is set, read back with counter.ReadTrace: with the lock held per call the picture is two long
+// its Trace file is set, read back with workbook.ReadTrace: with the lock held per call the picture is two long
 // turns one after the other; with the lock per increment it is two rows of
 // short turns interleaved across the whole run; without a lock the rows
 // overlap, which is the race.
@@ -39,7 +39,7 @@ const maxRows = 16
 // draw only the spans of a short stretch of time.
 //
 // Every span needs a start and an end, not before its start.
-func Timeline(title string, spans []counter.Span) ([]byte, error) {
+func Timeline(title string, spans []workbook.Span) ([]byte, error) {
 	b, err := timeline(title, spans)
 	if err != nil {
 		return nil, fmt.Errorf("chart.Timeline: %w", err)
@@ -50,7 +50,7 @@ func Timeline(title string, spans []counter.Span) ([]byte, error) {
 // interval is a span in milliseconds since the first span started.
 type interval struct{ start, end float64 }
 
-func timeline(title string, spans []counter.Span) ([]byte, error) {
+func timeline(title string, spans []workbook.Span) ([]byte, error) {
 	if len(spans) == 0 {
 		return nil, errors.New("no spans to draw")
 	}

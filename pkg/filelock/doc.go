@@ -12,7 +12,7 @@
 //	}
 //	defer l.Unlock()
 //
-// or, closest to the Python decorator, Wrap / WrapWork: every call of the
+// or, closest to the Python decorator, Wrap: every call of the
 // wrapped function holds the lock.
 //
 // It is built on github.com/gofrs/flock, that is flock(2) on Linux and macOS

@@ -47,19 +47,3 @@ func ExampleWrap() {
 	}
 	// Output: only one caller at a time runs this
 }
-
-// WrapWork keeps work's arguments, like a decorated Python function.
-func ExampleWrapWork() {
-	dir, _ := os.MkdirTemp("", "filelock")
-	defer os.RemoveAll(dir)
-
-	work := func(maxCount int, filename string) error {
-		fmt.Println("counting to", maxCount, "in", filename)
-		return nil
-	}
-	locked := filelock.WrapWork(filepath.Join(dir, "tmp_lock"), work)
-	if err := locked(1000, "parallel.txt"); err != nil {
-		fmt.Println(err)
-	}
-	// Output: counting to 1000 in parallel.txt
-}

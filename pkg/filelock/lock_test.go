@@ -222,9 +222,6 @@ func TestMisuseIsAnError(t *testing.T) {
 	if err := filelock.Wrap(lockPath(t), nil)(); err == nil {
 		t.Error("Wrap(nil): no error")
 	}
-	if err := filelock.WrapWork(lockPath(t), nil)(1, "x"); err == nil {
-		t.Error("WrapWork(nil): no error")
-	}
 }
 
 func TestTimeoutErrorMessage(t *testing.T) {
@@ -304,14 +301,6 @@ func TestWrapResults(t *testing.T) {
 	boom := errors.New("boom")
 	if err := filelock.Wrap(p, func() error { return boom })(); err != boom {
 		t.Errorf("Wrap returned %v, want f's error", err)
-	}
-	got := 0
-	work := filelock.WrapWork(p, func(maxCount int, filename string) error {
-		got = maxCount
-		return nil
-	})
-	if err := work(7, "x"); err != nil || got != 7 {
-		t.Errorf("WrapWork: %v, maxCount %d", err, got)
 	}
 
 	// A panic in f propagates, and the lock is released on the way out.

@@ -27,17 +27,3 @@ func Wrap(path string, f func() error) func() error {
 		return f()
 	}
 }
-
-// WrapWork is Wrap for the workbook's work(maxCount, filename) signature,
-// so a locked work keeps its arguments:
-//
-//	locked := filelock.WrapWork("/tmp/tmp_lock", counter.Work)
-//	err := locked(1000, "parallel.txt")
-func WrapWork(path string, work func(maxCount int, filename string) error) func(maxCount int, filename string) error {
-	return func(maxCount int, filename string) error {
-		if work == nil {
-			return fmt.Errorf("lock %s: nil function", path)
-		}
-		return Wrap(path, func() error { return work(maxCount, filename) })()
-	}
-}

@@ -1,19 +1,18 @@
-// Package shared holds integers that several OS processes, or several
-// goroutines, update at the same time: Go's answer to Python's
-// multiprocessing.Value, RawValue and Lock.
+// Package shared holds integers that several OS processes update at the
+// same time: Go's answer to Python's multiprocessing.Value, RawValue
+// and Lock.
 //
 // Processes share no memory, so a value shared by processes lives in a small
 // file that each process maps into its memory with mmap(MAP_SHARED): every
-// process that opens the same path sees the same 8 bytes. Goroutines of one
-// process already share memory; [Goroutines] shows the same lost update with
-// a plain int64, and its two fixes, sync.Mutex and sync/atomic.
+// process that opens the same path sees the same 8 bytes. (Goroutines of one
+// process already share memory: use sync.Mutex and sync/atomic there.)
 //
 //   - [Value] is multiprocessing.Value('q', 0): an int64 plus its own
 //     cross-process lock (Value.Lock is value.get_lock()).
 //   - [RawValue] is multiprocessing.RawValue('q', 0): an int64, no lock.
 //   - [Mutex] is multiprocessing.Lock(): a cross-process lock on its own.
-//   - [Increment] is one worker process's loop, what `golocks worker shared`
-//     runs; [Goroutines] is the in-process experiment.
+//
+// The workbook's experiments on them live in package workbook.
 //
 // # The cross-process lock
 //

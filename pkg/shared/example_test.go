@@ -94,36 +94,3 @@ func ExampleOpenMutex() {
 	fmt.Println(r.Get())
 	// Output: 3
 }
-
-// One worker's loop; `golocks worker shared locked <path> "" 1000` runs the
-// same in a process of its own.
-func ExampleIncrement() {
-	dir, err := os.MkdirTemp("", "shared-example")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "counter")
-
-	if err := shared.Increment("locked", path, "", 1000); err != nil {
-		fmt.Println(err)
-		return
-	}
-	v, err := shared.OpenValue(path)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer v.Close()
-	fmt.Println(v.Get())
-	// Output: 1000
-}
-
-// The same experiment with goroutines of one process: sync/atomic loses
-// nothing. ("racy" would return less than 4000, different every run.)
-func ExampleGoroutines() {
-	got, err := shared.Goroutines("atomic", 4, 1000)
-	fmt.Println(got, err)
-	// Output: 4000 <nil>
-}

@@ -33,19 +33,6 @@ func TestMain(m *testing.M) {
 func runChild(role string, args []string) error {
 	in := bufio.NewReader(os.Stdin)
 	switch role {
-	case "increment": // mode path lockPath n
-		n, err := strconv.Atoi(args[3])
-		if err != nil {
-			return err
-		}
-		// Start together: the parent releases all children at once, so
-		// that they overlap even though starting a process takes longer
-		// than a short loop.
-		fmt.Println("ready")
-		if _, err := in.ReadString('\n'); err != nil {
-			return fmt.Errorf("waiting for go: %w", err)
-		}
-		return Increment(args[0], args[1], args[2], n)
 	case "hold": // kind path: take the lock, hold it until told "unlock"
 		var lock, unlock func() error
 		switch args[0] {

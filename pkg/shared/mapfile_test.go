@@ -166,46 +166,6 @@ func TestBadPaths(t *testing.T) {
 	}
 }
 
-func TestIncrementBadInput(t *testing.T) {
-	dir := t.TempDir()
-	err := Increment("sloppy", filepath.Join(dir, "v"), "", 10)
-	if err == nil || !strings.Contains(err.Error(), `"sloppy"`) || !strings.Contains(err.Error(), "racy, locked, rawlock, atomic") {
-		t.Errorf("unknown mode: %v; want an error naming it and listing the modes", err)
-	}
-	if err := Increment("locked", filepath.Join(dir, "v"), "", -1); err == nil {
-		t.Error("negative count: no error")
-	}
-	if err := Increment("rawlock", filepath.Join(dir, "v"), "", 1); err == nil {
-		t.Error("rawlock without a lock path: no error")
-	}
-	if err := Increment("locked", dir, "", 1); err == nil || !strings.Contains(err.Error(), "is a directory") {
-		t.Errorf("directory path: %v", err)
-	}
-	// A value file is not a raw value file.
-	if err := Increment("atomic", filepath.Join(dir, "v"), "", 5); err != nil {
-		t.Fatal(err)
-	}
-	if err := Increment("rawlock", filepath.Join(dir, "v"), filepath.Join(dir, "l"), 1); !errors.Is(err, ErrFormat) {
-		t.Errorf("rawlock on a value file: %v; want ErrFormat", err)
-	}
-	for _, mode := range []string{"racy", "locked", "atomic"} {
-		if err := Increment(mode, filepath.Join(dir, "v"), "", 5); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := Increment("rawlock", filepath.Join(dir, "r"), filepath.Join(dir, "l"), 5); err != nil {
-		t.Fatal(err)
-	}
-	v, err := OpenValue(filepath.Join(dir, "v"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	if v.Get() != 20 {
-		t.Errorf("four runs of 5 in one process: got %d, want 20", v.Get())
-	}
-}
-
 func openValue(p string) error { return closeIfOpen(OpenValue(p)) }
 func openRaw(p string) error   { return closeIfOpen(OpenRaw(p)) }
 func openMutex(p string) error { return closeIfOpen(OpenMutex(p)) }

@@ -1,4 +1,4 @@
-package counter
+package workbook
 
 import (
 	"fmt"
@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// Read returns the count in filename: use it to check a run's result
+// ReadCount returns the count in filename: use it to check a run's result
 // ("expected 3000, got 1412"). Unlike Work it does not fall back to 0: a
 // missing or unparsable file is an error.
-func Read(filename string) (int, error) {
+func ReadCount(filename string) (int, error) {
 	data, err := os.ReadFile(filename)
 	if err != nil {
 		return 0, fmt.Errorf("read count: %w", err)

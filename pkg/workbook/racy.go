@@ -1,6 +1,6 @@
 //go:build !race
 
-package shared
+package workbook
 
 // raceBuild is false: this is a normal build, where the racy mode of
 // Goroutines runs.

@@ -1,4 +1,4 @@
-package shared
+package workbook
 
 import (
 	"errors"
@@ -28,17 +28,17 @@ const maxGoroutines = 100_000
 // returned as an error, never let loose.
 func Goroutines(mode string, goroutines, n int) (int64, error) {
 	if goroutines < 1 || goroutines > maxGoroutines {
-		return 0, fmt.Errorf("shared: goroutines %s: %d goroutines, want 1 to %d", mode, goroutines, maxGoroutines)
+		return 0, fmt.Errorf("workbook: goroutines %s: %d goroutines, want 1 to %d", mode, goroutines, maxGoroutines)
 	}
 	if n < 0 {
-		return 0, fmt.Errorf("shared: goroutines %s: negative count %d", mode, n)
+		return 0, fmt.Errorf("workbook: goroutines %s: negative count %d", mode, n)
 	}
 	var count int64
 	var body func()
 	switch mode {
 	case "racy":
 		if raceBuild {
-			return 0, fmt.Errorf("shared: goroutines racy: refused in a -race build (the race detector reports the lost update as the data race it is); use mutex or atomic, or build without -race")
+			return 0, fmt.Errorf("workbook: goroutines racy: refused in a -race build (the race detector reports the lost update as the data race it is); use mutex or atomic, or build without -race")
 		}
 		body = func() {
 			for i := 0; i < n; i++ {
@@ -61,10 +61,10 @@ func Goroutines(mode string, goroutines, n int) (int64, error) {
 			}
 		}
 	default:
-		return 0, fmt.Errorf("shared: goroutines: unknown mode %q (modes: racy, mutex, atomic)", mode)
+		return 0, fmt.Errorf("workbook: goroutines: unknown mode %q (modes: racy, mutex, atomic)", mode)
 	}
 	if err := runAll(goroutines, body); err != nil {
-		return 0, fmt.Errorf("shared: goroutines %s: %w", mode, err)
+		return 0, fmt.Errorf("workbook: goroutines %s: %w", mode, err)
 	}
 	return count, nil
 }

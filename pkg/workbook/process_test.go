@@ -1,4 +1,4 @@
-package counter_test
+package workbook_test
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // countsFor returns procs counts of 100 and 200 alternately, like the
@@ -35,7 +35,7 @@ func TestProcessesLockedExact(t *testing.T) {
 				file, lock := files(t)
 				counts := countsFor(procs)
 				out := start(t, role, counts, file, lock).wait(t)
-				if n, err := counter.Read(file); n != sum(counts) || err != nil {
+				if n, err := workbook.ReadCount(file); n != sum(counts) || err != nil {
 					t.Errorf("count %d, %v; want %d", n, err, sum(counts))
 				}
 				if m, r := countLines(out, msgMissing), countLines(out, msgRead); m != 1 || r != 0 {
@@ -54,7 +54,7 @@ func TestProcessesUnlockedLose(t *testing.T) {
 	for trial := 1; trial <= 10; trial++ {
 		file, _ := files(t)
 		out := start(t, "work", counts, file).wait(t)
-		n, err := counter.Read(file)
+		n, err := workbook.ReadCount(file)
 		if err != nil { // the last write may itself have been cut short
 			t.Logf("trial %d: %v", trial, err)
 		}
@@ -86,7 +86,7 @@ func TestCrashSafeSurvivesKill(t *testing.T) {
 		w := start(t, "work-safe", []int{1 << 30}, file, lock)
 		deadline := time.Now().Add(5 * time.Second)
 		for { // wait for this writer's first increments
-			n, err := counter.Read(file)
+			n, err := workbook.ReadCount(file)
 			if err == nil && n > last {
 				break
 			}
@@ -100,7 +100,7 @@ func TestCrashSafeSurvivesKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = w.cmds[0].Wait()
-		n, err := counter.Read(file)
+		n, err := workbook.ReadCount(file)
 		if err != nil {
 			t.Fatalf("kill %d: counter unreadable: %v", kill, err)
 		}
@@ -121,7 +121,7 @@ func TestTraceProcesses(t *testing.T) {
 	counts := []int{50, 50}
 	w := start(t, "trace", counts, file, lock, trace)
 	w.wait(t)
-	spans, err := counter.ReadTrace(trace)
+	spans, err := workbook.ReadTrace(trace)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package counter_test
+package workbook_test
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 const (
@@ -18,21 +18,21 @@ const (
 func TestWorkSerial(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "serial.txt")
 	out := captureStdout(t, func() {
-		if err := counter.Work(1000, file); err != nil {
+		if err := workbook.Work(1000, file); err != nil {
 			t.Fatal(err)
 		}
 	})
 	if out != msgMissing {
 		t.Errorf("printed %q, want %q", out, msgMissing)
 	}
-	if n, err := counter.Read(file); n != 1000 || err != nil {
-		t.Errorf("Read = %d, %v; want 1000", n, err)
+	if n, err := workbook.ReadCount(file); n != 1000 || err != nil {
+		t.Errorf("ReadCount = %d, %v; want 1000", n, err)
 	}
 	// Warning in the workbook: running again keeps counting up.
-	if err := counter.Work(10, file); err != nil {
+	if err := workbook.Work(10, file); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := counter.Read(file); n != 1010 {
+	if n, _ := workbook.ReadCount(file); n != 1010 {
 		t.Errorf("second run: %d, want 1010", n)
 	}
 	if b, _ := os.ReadFile(file); string(b) != "1010\n" {
@@ -52,14 +52,14 @@ func TestWorkReadError(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := captureStdout(t, func() {
-			if err := counter.Work(1, file); err != nil {
+			if err := workbook.Work(1, file); err != nil {
 				t.Fatal(err)
 			}
 		})
 		if out != msg {
 			t.Errorf("content %q: printed %q, want %q", content, out, msg)
 		}
-		if n, _ := counter.Read(file); n != 1 {
+		if n, _ := workbook.ReadCount(file); n != 1 {
 			t.Errorf("content %q: count %d, want 1", content, n)
 		}
 	}
@@ -70,11 +70,11 @@ func TestSourceIsWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counter.Source != string(b) {
+	if workbook.Source != string(b) {
 		t.Error("Source differs from work.go")
 	}
 	for _, want := range []string{"func Work(maxCount int, filename string) error", strings.TrimSuffix(msgMissing, "\n"), msgRead, "os.WriteFile"} {
-		if !strings.Contains(counter.Source, want) {
+		if !strings.Contains(workbook.Source, want) {
 			t.Errorf("Source lacks %q", want)
 		}
 	}
@@ -83,19 +83,19 @@ func TestSourceIsWork(t *testing.T) {
 func TestRead(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "c.txt")
-	if _, err := counter.Read(file); err == nil {
+	if _, err := workbook.ReadCount(file); err == nil {
 		t.Error("missing file: no error")
 	}
 	for content, want := range map[string]int{"42\n": 42, " 7 ": 7, "0": 0} {
 		os.WriteFile(file, []byte(content), 0o644)
-		if n, err := counter.Read(file); n != want || err != nil {
-			t.Errorf("Read(%q) = %d, %v; want %d", content, n, err, want)
+		if n, err := workbook.ReadCount(file); n != want || err != nil {
+			t.Errorf("ReadCount(%q) = %d, %v; want %d", content, n, err, want)
 		}
 	}
 	for _, content := range []string{"", "x", "1\n2\n"} {
 		os.WriteFile(file, []byte(content), 0o644)
-		if _, err := counter.Read(file); err == nil || !strings.Contains(err.Error(), file) {
-			t.Errorf("Read(%q): %v, want an error naming the file", content, err)
+		if _, err := workbook.ReadCount(file); err == nil || !strings.Contains(err.Error(), file) {
+			t.Errorf("ReadCount(%q): %v, want an error naming the file", content, err)
 		}
 	}
 }
@@ -110,21 +110,21 @@ func TestValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]func() error{
-		"negative":                func() error { return counter.Work(-1, file) },
-		"negative locked":         func() error { return counter.WorkLocked(-1, file, lock) },
-		"missing dir":             func() error { return counter.Work(1, missing) },
-		"missing dir locked":      func() error { return counter.WorkSafe(1, missing, lock) },
-		"file is a dir":           func() error { return counter.Work(1, dir) },
-		"empty file name":         func() error { return counter.Work(1, "") },
-		"lock is a dir":           func() error { return counter.WorkLocked(1, file, dir) },
-		"lock is a dir, per inc":  func() error { return counter.WorkLockedPerIncrement(1, file, dir) },
-		"lock in missing dir":     func() error { return counter.WorkSafe(1, file, filepath.Join(dir, "nope", "l")) },
-		"empty lock":              func() error { return counter.WorkLocked(1, file, "") },
-		"lock is the file":        func() error { return counter.WorkSafe(1, file, file) },
-		"negative timeout":        func() error { return counter.Counter{File: file, LockFile: lock, Timeout: -1}.Run(1) },
-		"trace is the file":       func() error { return counter.Counter{File: file, Trace: file}.Run(1) },
-		"trace in missing dir":    func() error { return counter.Counter{File: file, Trace: missing}.Run(1) },
-		"file in a file's subdir": func() error { return counter.Work(1, filepath.Join(file, "x")) },
+		"negative":                func() error { return workbook.Work(-1, file) },
+		"negative locked":         func() error { return workbook.WorkLocked(-1, file, lock) },
+		"missing dir":             func() error { return workbook.Work(1, missing) },
+		"missing dir locked":      func() error { return workbook.WorkSafe(1, missing, lock) },
+		"file is a dir":           func() error { return workbook.Work(1, dir) },
+		"empty file name":         func() error { return workbook.Work(1, "") },
+		"lock is a dir":           func() error { return workbook.WorkLocked(1, file, dir) },
+		"lock is a dir, per inc":  func() error { return workbook.WorkLockedPerIncrement(1, file, dir) },
+		"lock in missing dir":     func() error { return workbook.WorkSafe(1, file, filepath.Join(dir, "nope", "l")) },
+		"empty lock":              func() error { return workbook.WorkLocked(1, file, "") },
+		"lock is the file":        func() error { return workbook.WorkSafe(1, file, file) },
+		"negative timeout":        func() error { return workbook.Counter{File: file, LockFile: lock, Timeout: -1}.Run(1) },
+		"trace is the file":       func() error { return workbook.Counter{File: file, Trace: file}.Run(1) },
+		"trace in missing dir":    func() error { return workbook.Counter{File: file, Trace: missing}.Run(1) },
+		"file in a file's subdir": func() error { return workbook.Work(1, filepath.Join(file, "x")) },
 	}
 	for name, f := range cases {
 		var err error
@@ -137,14 +137,14 @@ func TestValidation(t *testing.T) {
 		if out != "" {
 			t.Errorf("%s: printed %q before failing", name, out)
 		}
-		if n, err := counter.Read(file); n != 17 || err != nil {
+		if n, err := workbook.ReadCount(file); n != 17 || err != nil {
 			t.Fatalf("%s: counter now %d, %v; want it untouched (17)", name, n, err)
 		}
 	}
 	if _, err := os.Stat(missing); err == nil {
 		t.Error("file created in a missing directory")
 	}
-	if err := counter.Work(0, file); err != nil {
+	if err := workbook.Work(0, file); err != nil {
 		t.Errorf("Work(0): %v", err)
 	}
 }

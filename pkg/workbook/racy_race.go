@@ -1,6 +1,6 @@
 //go:build race
 
-package shared
+package workbook
 
 // raceBuild is true in a -race build: the racy mode of Goroutines is refused
 // there, because the race detector would report it (rightly) and fail the

@@ -1,4 +1,4 @@
-package counter_test
+package workbook_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/golocks/golocks/internal/reexec"
-	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // Cross-process tests re-run this test binary in a helper role (see
@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// runHelper runs one worker: role maxCount file [lock]. It first waits for
+// runHelper runs one worker: role maxCount args... It first waits for
 // a byte on stdin, so that all workers of a test start counting together
 // (process start-up takes longer than some of the runs).
 func runHelper(role string, args []string) int {
@@ -33,15 +33,17 @@ func runHelper(role string, args []string) int {
 	if err == nil {
 		switch role {
 		case "work":
-			err = counter.Work(n, args[1])
+			err = workbook.Work(n, args[1])
 		case "work-locked":
-			err = counter.WorkLocked(n, args[1], args[2])
+			err = workbook.WorkLocked(n, args[1], args[2])
 		case "work-locked-increment":
-			err = counter.WorkLockedPerIncrement(n, args[1], args[2])
+			err = workbook.WorkLockedPerIncrement(n, args[1], args[2])
 		case "work-safe":
-			err = counter.WorkSafe(n, args[1], args[2])
+			err = workbook.WorkSafe(n, args[1], args[2])
+		case "shared": // n mode path lockPath
+			err = workbook.IncrementShared(args[1], args[2], args[3], n)
 		case "trace":
-			err = counter.Counter{File: args[1], LockFile: args[2], PerIncrement: true, Trace: args[3]}.Run(n)
+			err = workbook.Counter{File: args[1], LockFile: args[2], PerIncrement: true, Trace: args[3]}.Run(n)
 		default:
 			err = fmt.Errorf("unknown helper role %q", role)
 		}

@@ -1,4 +1,4 @@
-package counter_test
+package workbook_test
 
 import (
 	"errors"
@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golocks/golocks/pkg/counter"
 	"github.com/golocks/golocks/pkg/filelock"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // Goroutines running their own locked Counter (each with its own *Lock,
 // as processes would) count exactly.
 func TestGoroutinesLockedExact(t *testing.T) {
-	for _, c := range []counter.Counter{
+	for _, c := range []workbook.Counter{
 		{PerIncrement: true},
 		{PerIncrement: false},
 		{PerIncrement: true, CrashSafe: true},
@@ -41,7 +41,7 @@ func TestGoroutinesLockedExact(t *testing.T) {
 		for err := range errs {
 			t.Fatal(err)
 		}
-		if got, err := counter.Read(file); got != g*n || err != nil {
+		if got, err := workbook.ReadCount(file); got != g*n || err != nil {
 			t.Errorf("%+v: count %d, %v; want %d", c, got, err, g*n)
 		}
 		if out != msgMissing {
@@ -50,10 +50,12 @@ func TestGoroutinesLockedExact(t *testing.T) {
 	}
 }
 
-// WrapWork(lock, Work) is WorkLocked built the decorator way.
-func TestWrapWorkIsLocked(t *testing.T) {
+// filelock.Wrap around Work is WorkLocked built the decorator way.
+func TestWrapIsLocked(t *testing.T) {
 	file, lock := files(t)
-	locked := filelock.WrapWork(lock, counter.Work)
+	locked := func(n int, file string) error {
+		return filelock.Wrap(lock, func() error { return workbook.Work(n, file) })()
+	}
 	var wg sync.WaitGroup
 	captureStdout(t, func() {
 		for range 4 {
@@ -65,7 +67,7 @@ func TestWrapWorkIsLocked(t *testing.T) {
 		}
 		wg.Wait()
 	})
-	if n, _ := counter.Read(file); n != 1000 {
+	if n, _ := workbook.ReadCount(file); n != 1000 {
 		t.Errorf("count %d, want 1000", n)
 	}
 }
@@ -79,7 +81,7 @@ func TestRunTimeout(t *testing.T) {
 	}
 	defer l.Unlock()
 	for _, per := range []bool{false, true} {
-		err := counter.Counter{File: file, LockFile: lock, PerIncrement: per, Timeout: 100 * time.Millisecond}.Run(5)
+		err := workbook.Counter{File: file, LockFile: lock, PerIncrement: per, Timeout: 100 * time.Millisecond}.Run(5)
 		if !errors.Is(err, filelock.ErrTimeout) || !strings.Contains(err.Error(), lock) {
 			t.Errorf("PerIncrement %v: %v, want a timeout naming %s", per, err, lock)
 		}
@@ -95,25 +97,25 @@ func TestTrace(t *testing.T) {
 	pid := os.Getpid()
 	captureStdout(t, func() {
 		// Unlocked: one span per increment.
-		if err := (counter.Counter{File: file, Trace: trace}).Run(10); err != nil {
+		if err := (workbook.Counter{File: file, Trace: trace}).Run(10); err != nil {
 			t.Fatal(err)
 		}
 		// Locked per call: one span for the whole call.
-		if err := (counter.Counter{File: file, LockFile: lock, Trace: trace}).Run(10); err != nil {
+		if err := (workbook.Counter{File: file, LockFile: lock, Trace: trace}).Run(10); err != nil {
 			t.Fatal(err)
 		}
 		// Per increment from goroutines: one span per increment, no overlap.
 		var wg sync.WaitGroup
 		for range 4 {
 			wg.Go(func() {
-				if err := (counter.Counter{File: file, LockFile: lock, PerIncrement: true, Trace: trace}).Run(25); err != nil {
+				if err := (workbook.Counter{File: file, LockFile: lock, PerIncrement: true, Trace: trace}).Run(25); err != nil {
 					t.Error(err)
 				}
 			})
 		}
 		wg.Wait()
 	})
-	spans, err := counter.ReadTrace(trace)
+	spans, err := workbook.ReadTrace(trace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,25 +128,25 @@ func TestTrace(t *testing.T) {
 		}
 	}
 	checkNoOverlap(t, spans[11:])
-	if n, _ := counter.Read(file); n != 120 {
+	if n, _ := workbook.ReadCount(file); n != 120 {
 		t.Errorf("count %d, want 120", n)
 	}
 
 	bad := filepath.Join(dir, "bad.txt")
 	os.WriteFile(bad, []byte("1 2 3\n1 2\n"), 0o644)
-	if _, err := counter.ReadTrace(bad); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := workbook.ReadTrace(bad); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("malformed trace: %v, want an error at line 2", err)
 	}
-	if _, err := counter.ReadTrace(filepath.Join(dir, "none")); err == nil {
+	if _, err := workbook.ReadTrace(filepath.Join(dir, "none")); err == nil {
 		t.Error("missing trace: no error")
 	}
 }
 
 // checkNoOverlap: lock holds, sorted by start, follow one another.
-func checkNoOverlap(t *testing.T, spans []counter.Span) {
+func checkNoOverlap(t *testing.T, spans []workbook.Span) {
 	t.Helper()
 	s := slices.Clone(spans)
-	slices.SortFunc(s, func(a, b counter.Span) int { return a.Start.Compare(b.Start) })
+	slices.SortFunc(s, func(a, b workbook.Span) int { return a.Start.Compare(b.Start) })
 	for i := 1; i < len(s); i++ {
 		if s[i].Start.Before(s[i-1].End) {
 			t.Fatalf("spans overlap: %+v and %+v", s[i-1], s[i])
@@ -163,10 +165,10 @@ func TestIncrementAllocs(t *testing.T) {
 	perIncrement := func(f func()) float64 { return testing.AllocsPerRun(3, f) / n }
 	var work, locked, traced, open float64
 	captureStdout(t, func() {
-		work = perIncrement(func() { counter.Work(n, file) })
-		locked = perIncrement(func() { counter.Counter{File: file, LockFile: lock, PerIncrement: true}.Run(n) })
+		work = perIncrement(func() { workbook.Work(n, file) })
+		locked = perIncrement(func() { workbook.Counter{File: file, LockFile: lock, PerIncrement: true}.Run(n) })
 		traced = perIncrement(func() {
-			counter.Counter{File: file, LockFile: lock, PerIncrement: true, Trace: trace}.Run(n)
+			workbook.Counter{File: file, LockFile: lock, PerIncrement: true, Trace: trace}.Run(n)
 		})
 		open = testing.AllocsPerRun(20, func() {
 			if f, err := os.Open(lock); err == nil {

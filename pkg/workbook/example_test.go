@@ -1,11 +1,12 @@
-package counter_test
+package workbook_test
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"github.com/golocks/golocks/pkg/counter"
+	"github.com/golocks/golocks/pkg/shared"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // Exercise 1: one process counts to 1000.
@@ -14,11 +15,11 @@ func ExampleWork() {
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "serial.txt")
 
-	if err := counter.Work(1000, file); err != nil {
+	if err := workbook.Work(1000, file); err != nil {
 		fmt.Println(err)
 		return
 	}
-	n, err := counter.Read(file)
+	n, err := workbook.ReadCount(file)
 	fmt.Println(n, err)
 	// Output:
 	// File doesn't exist, starting to count from 0.
@@ -35,14 +36,14 @@ func ExampleWorkLocked() {
 
 	errs := make(chan error)
 	for _, n := range []int{100, 200} {
-		go func() { errs <- counter.WorkLocked(n, file, lock) }()
+		go func() { errs <- workbook.WorkLocked(n, file, lock) }()
 	}
 	for range 2 {
 		if err := <-errs; err != nil {
 			fmt.Println(err)
 		}
 	}
-	n, _ := counter.Read(file)
+	n, _ := workbook.ReadCount(file)
 	fmt.Println(n)
 	// Output:
 	// File doesn't exist, starting to count from 0.
@@ -53,7 +54,7 @@ func ExampleWorkLocked() {
 func ExampleCounter_Run() {
 	dir, _ := os.MkdirTemp("", "counter")
 	defer os.RemoveAll(dir)
-	c := counter.Counter{
+	c := workbook.Counter{
 		File:         filepath.Join(dir, "parallel.txt"),
 		LockFile:     filepath.Join(dir, "tmp_lock"),
 		PerIncrement: true,
@@ -63,9 +64,42 @@ func ExampleCounter_Run() {
 		fmt.Println(err)
 		return
 	}
-	spans, _ := counter.ReadTrace(c.Trace)
+	spans, _ := workbook.ReadTrace(c.Trace)
 	fmt.Println(len(spans), "lock holds, first by this process:", spans[0].PID == os.Getpid())
 	// Output:
 	// File doesn't exist, starting to count from 0.
 	// 3 lock holds, first by this process: true
+}
+
+// One worker's loop of the shared-value experiment; `golocks shared` runs the
+// same in several processes at once.
+func ExampleIncrementShared() {
+	dir, err := os.MkdirTemp("", "shared-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "counter")
+
+	if err := workbook.IncrementShared("locked", path, "", 1000); err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, err := shared.OpenValue(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+	fmt.Println(v.Get())
+	// Output: 1000
+}
+
+// The same experiment with goroutines of one process: sync/atomic loses
+// nothing. ("racy" would return less than 4000, different every run.)
+func ExampleGoroutines() {
+	got, err := workbook.Goroutines("atomic", 4, 1000)
+	fmt.Println(got, err)
+	// Output: 4000 <nil>
 }

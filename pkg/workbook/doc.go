@@ -1,0 +1,28 @@
+// Package workbook holds the Locks! workbook's experiments: the code that
+// races and the fixes the workbook builds up to, as the notebooks, the
+// golocks command and the benchmarks run them. The lock packages it uses
+// (filelock, shared) are plain primitives; everything specific to the
+// workbook lives here.
+//
+// The file counter (Parts 1 and 2). Work is the workbook's own work
+// function, racy on purpose: run it from two processes and updates get
+// lost. WorkLocked, WorkLockedPerIncrement and WorkSafe are the fixes, all
+// forms of Counter:
+//
+//	workbook.Work(1000, "parallel.txt")                                    // races
+//	workbook.WorkLocked(1000, "parallel.txt", "counter.lock")              // lock per call
+//	workbook.WorkLockedPerIncrement(1000, "parallel.txt", "counter.lock")  // lock per increment
+//	workbook.WorkSafe(1000, "parallel.txt", "counter.lock")                // ... and survives kill -9
+//
+// ReadCount reads the result; a Counter with Trace set records who held the
+// lock when, for ReadTrace and the timelines of package chart.
+//
+// The shared value (Part 3). IncrementShared is one worker process's loop
+// on a value in shared memory (racy, locked, rawlock, atomic); Goroutines is
+// the same experiment with goroutines of one process.
+//
+// Locks come from packages filelock and shared, so every wait is bounded
+// and a busy lock ends in an error naming its holder. Output goes to
+// os.Stdout as it is at the moment of writing (a Jupyter kernel swaps it
+// per cell).
+package workbook
