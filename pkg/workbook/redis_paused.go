@@ -19,7 +19,7 @@ import (
 // machine is.
 const (
 	pausedTTL   = 200 * time.Millisecond // A's and B's holds
-	pausedWork  = 30 * time.Millisecond  // B's work in each of its holds
+	pausedWork  = 50 * time.Millisecond  // B's work in each of its holds
 	pausedBRuns = 3                      // B's increments while A is paused
 )
 
@@ -157,7 +157,7 @@ func (p *paused) clientA(aRead chan<- struct{}, bDone <-chan error) error {
 	}
 	// The lock expires TTL after it was taken, whatever A is doing.
 	p.add(Event{Who: "A", What: EventHold, Start: locked, End: locked.Add(pausedTTL),
-		Label: fmt.Sprintf("token %d: read %d", token, v)})
+		Label: fmt.Sprintf("token %d: read %d; then its TTL runs out", token, v)})
 
 	pauseStart := time.Now()
 	if err := <-bDone; err != nil {
