@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -61,6 +62,23 @@ type RedisTotals struct {
 	Count    int64 // the counter
 	Retries  int64 // watch: transactions retried because the counter changed under them
 	Rejected int64 // fenced: reads or writes refused for a stale token, each retried
+}
+
+// RedisKey returns the key name for this user: "golocks:<user>:<name>",
+// the user being $JUPYTERHUB_USER on a class's hub, else $USER. On a
+// server the whole class shares (REDIS_URL), each student's counters and
+// locks are then their own, and one student's run never disturbs
+// another's; a class that wants to race on one counter uses one plain key
+// instead.
+func RedisKey(name string) string {
+	user := os.Getenv("JUPYTERHUB_USER")
+	if user == "" {
+		user = os.Getenv("USER")
+	}
+	if user == "" {
+		user = "student"
+	}
+	return "golocks:" + user + ":" + name
 }
 
 // RedisWork runs RedisCounter{URL: url, Key: key, Mode: mode}.Run(maxCount):

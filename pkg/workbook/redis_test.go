@@ -154,3 +154,19 @@ func TestRedisBadInput(t *testing.T) {
 		t.Errorf("INCR of a hash: %v, want WRONGTYPE naming the server", err)
 	}
 }
+
+func TestRedisKey(t *testing.T) {
+	t.Setenv("JUPYTERHUB_USER", "ada")
+	t.Setenv("USER", "jovyan")
+	if got := workbook.RedisKey("counter"); got != "golocks:ada:counter" {
+		t.Errorf("on a hub: %q", got)
+	}
+	t.Setenv("JUPYTERHUB_USER", "")
+	if got := workbook.RedisKey("counter"); got != "golocks:jovyan:counter" {
+		t.Errorf("off a hub: %q", got)
+	}
+	t.Setenv("USER", "")
+	if got := workbook.RedisKey("counter"); got != "golocks:student:counter" {
+		t.Errorf("no user: %q", got)
+	}
+}
