@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,9 +136,15 @@ func childrenNamed(name string) []int {
 	return pids
 }
 
-// The server dies mid-run: the command ends, exit 1, with errors naming
-// the server, and every worker says so too.
+// The server dies, or hangs (SIGSTOP), mid-run: the command ends, exit 1,
+// with errors naming the server, and every worker says so too.
 func TestRedisServerKilled(t *testing.T) {
+	for _, how := range []string{"killed", "stopped"} {
+		t.Run(how, func(t *testing.T) { serverFails(t, how) })
+	}
+}
+
+func serverFails(t *testing.T, how string) {
 	srv := testRedis(t)
 	rdb, err := redisserver.Dial(srv.URL())
 	if err != nil {
@@ -160,21 +167,26 @@ func TestRedisServerKilled(t *testing.T) {
 		}
 		select {
 		case o := <-done:
-			t.Fatalf("the run ended before the server was killed: %+v", o)
+			t.Fatalf("the run ended before the server failed: %+v", o)
 		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the workers never got going")
 		}
 	}
-	if err := srv.Stop(); err != nil {
-		t.Fatal(err)
+	if how == "killed" {
+		if err := srv.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		syscall.Kill(srv.PID(), syscall.SIGSTOP)
+		// Stop (at cleanup) kills it, stopped or not.
 	}
 	var o outcome
 	select {
 	case o = <-done:
 	case <-time.After(time.Minute): // far beyond the clients' few seconds
-		t.Fatal("golocks redis still running a minute after its server died")
+		t.Fatalf("golocks redis still running a minute after its server was %s", how)
 	}
 	socket := strings.SplitN(srv.URL(), "@", 2)[1]
 	if o.code != 1 || o.out != "" {
