@@ -13,19 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/redistest"
 	"github.com/golocks/golocks/pkg/redisserver"
 )
-
-// testRedis starts a private redis-server for t, stopped at its end.
-func testRedis(t *testing.T) *redisserver.Server {
-	t.Helper()
-	s, err := redisserver.Start()
-	if err != nil {
-		t.Fatalf("these tests need redis-server (scripts/install-deps.sh): %v", err)
-	}
-	t.Cleanup(func() { s.Stop() })
-	return s
-}
 
 // redisJSON runs `golocks redis ... --json` and decodes its one line,
 // checking it has exactly the keys of count and shared plus extra.
@@ -61,7 +51,7 @@ var redisExtra = map[string]string{"watch": "retries", "fenced": "rejected"}
 
 // Every mode but racy is exact, in every trial, with 2, 4 and 8 processes.
 func TestRedisExact(t *testing.T) {
-	srv := testRedis(t)
+	srv := redistest.Server(t)
 	for _, mode := range []string{"incr", "watch", "lock", "fenced"} {
 		for _, procs := range []int{2, 4, 8} {
 			for trial := range 2 {
@@ -77,7 +67,7 @@ func TestRedisExact(t *testing.T) {
 // Racy never counts more than asked, and loses updates within a bounded
 // number of trials.
 func TestRedisRacyLosesUpdates(t *testing.T) {
-	srv := testRedis(t)
+	srv := redistest.Server(t)
 	const trials = 10
 	for i := range trials {
 		r := redisJSON(t, "", "--redis", srv.URL(), "--procs", "4", "--count", "2000", "--mode", "racy")
@@ -106,7 +96,7 @@ func TestRedisPrivateServer(t *testing.T) {
 		t.Errorf("redis-server %v still running after the command", pids)
 	}
 	// The check can see one: a server of this test's own.
-	s := testRedis(t)
+	s := redistest.Server(t)
 	if pids := childrenNamed("redis-server"); len(pids) != 1 || pids[0] != s.PID() {
 		t.Errorf("children named redis-server: %v, want [%d]", pids, s.PID())
 	}
@@ -145,7 +135,7 @@ func TestRedisServerKilled(t *testing.T) {
 }
 
 func serverFails(t *testing.T, how string) {
-	srv := testRedis(t)
+	srv := redistest.Server(t)
 	rdb, err := redisserver.Dial(srv.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +196,7 @@ func serverFails(t *testing.T, how string) {
 }
 
 func TestRedisBadInput(t *testing.T) {
-	srv := testRedis(t)
+	srv := redistest.Server(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

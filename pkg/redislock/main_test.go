@@ -17,6 +17,7 @@ import (
 	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/redislock"
 	"github.com/golocks/golocks/pkg/redisserver"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // serverURL is the private redis-server every test of this package uses
@@ -109,9 +110,9 @@ func runHelper(role string, args []string) int {
 			if err != nil {
 				return err
 			}
-			return fencedIncrements(c, args[1], n, ttl)
+			return fencedIncrements(args[0], args[1], n, ttl)
 		case "victim": // url key ttl before fenced|plain: increments, then holds, reads, waits for stdin, writes
-			return victim(c, args[1:])
+			return victim(c, args[0], args[1:])
 		case "hold": // url key ttl: take the lock, say so, wait to be killed
 			l := redislock.New(c, args[1])
 			if l.TTL, err = time.ParseDuration(args[2]); err != nil {
@@ -167,41 +168,10 @@ func lockedIncrements(c *redis.Client, key string, n int, trace string) error {
 }
 
 // fencedIncrements adds one n times to the Fenced value key, under the lock
-// key+":lock" with the given TTL, redoing an increment that was refused.
-func fencedIncrements(c *redis.Client, key string, n int, ttl time.Duration) error {
-	l := redislock.New(c, key+":lock")
-	l.TTL, l.Timeout = ttl, time.Minute
-	f := redislock.NewFenced(c, key)
-	for done := 0; done < n; {
-		if err := l.Lock(); err != nil {
-			return err
-		}
-		err := fencedIncrement(f, l.Token())
-		if uerr := l.Unlock(); uerr != nil && !errors.Is(uerr, redislock.ErrExpired) && err == nil {
-			err = uerr
-		}
-		switch {
-		case err == nil:
-			done++
-		case !errors.Is(err, redislock.ErrStale):
-			return err
-		}
-	}
-	return nil
-}
-
-func fencedIncrement(f *redislock.Fenced, token int64) error {
-	s, err := f.Read(token)
-	if err != nil {
-		return err
-	}
-	v := 0
-	if s != "" {
-		if v, err = strconv.Atoi(s); err != nil {
-			return err
-		}
-	}
-	return f.Write(token, strconv.Itoa(v+1))
+// key+":lock" with the given TTL, redoing an increment that was refused:
+// the workbook's fenced counter.
+func fencedIncrements(url, key string, n int, ttl time.Duration) error {
+	return workbook.RedisCounter{URL: url, Key: key, Mode: "fenced", TTL: ttl, Timeout: time.Minute}.Run(n)
 }
 
 // victim does `before` fenced increments, then takes the lock, reads the
@@ -209,7 +179,7 @@ func fencedIncrement(f *redislock.Fenced, token int64) error {
 // killed): a holder that stops. Then it writes what it read plus one and
 // says "wrote" or "rejected". With "plain" the counter is a plain key read
 // with GET and written with SET under the same lock: no fencing.
-func victim(c *redis.Client, args []string) error {
+func victim(c *redis.Client, url string, args []string) error {
 	key := args[0]
 	ttl, err := time.ParseDuration(args[1])
 	if err != nil {
@@ -220,7 +190,7 @@ func victim(c *redis.Client, args []string) error {
 		return err
 	}
 	fenced := args[3] == "fenced"
-	if err := fencedIncrements(c, key, before, ttl); err != nil {
+	if err := fencedIncrements(url, key, before, ttl); err != nil {
 		return err
 	}
 	l := redislock.New(c, key+":lock")

@@ -95,11 +95,17 @@ func checkNoOverlap(t *testing.T, lines []string, want int) {
 	t.Logf("%d holds by %d processes, none overlapping", len(spans), len(pids))
 }
 
-// startHolder starts a "hold" helper and returns once it holds the lock.
-func startHolder(t *testing.T, url, k string, ttl time.Duration) *exec.Cmd {
+// startHelper starts a helper in role and returns once its first line on
+// stdout starts with ready; it is killed at the end of t. Writing to in
+// reaches its stdin; out reads the rest of its stdout.
+func startHelper(t *testing.T, ready, role string, args ...string) (cmd *exec.Cmd, in io.WriteCloser, out *bufio.Reader) {
 	t.Helper()
-	cmd := helper("hold", url, k, ttl.String())
-	out, err := cmd.StdoutPipe()
+	cmd = helper(role, args...)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,10 +116,17 @@ func startHolder(t *testing.T, url, k string, ttl time.Duration) *exec.Cmd {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "locked ") {
-		t.Fatalf("holder said %q, %v", line, err)
+	out = bufio.NewReader(pipe)
+	line, err := out.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, ready) {
+		t.Fatalf("%s said %q, %v; want %q…", role, line, err, ready)
 	}
+	return cmd, in, out
+}
+
+// startHolder starts a "hold" helper and returns once it holds the lock.
+func startHolder(t *testing.T, url, k string, ttl time.Duration) *exec.Cmd {
+	cmd, _, _ := startHelper(t, "locked ", "hold", url, k, ttl.String())
 	return cmd
 }
 
@@ -213,29 +226,7 @@ func TestServerKilled(t *testing.T) {
 // startVictim starts a "victim" helper and returns once it holds the lock
 // and has read the counter; writing a line to its stdin lets it go on.
 func startVictim(t *testing.T, k string, ttl time.Duration, before int, mode string) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
-	t.Helper()
-	cmd := helper("victim", serverURL, k, ttl.String(), strconv.Itoa(before), mode)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	out := bufio.NewReader(pipe)
-	line, err := out.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "holding ") {
-		t.Fatalf("victim said %q, %v", line, err)
-	}
-	return cmd, in, out
+	return startHelper(t, "holding ", "victim", serverURL, k, ttl.String(), strconv.Itoa(before), mode)
 }
 
 // startFenced starts procs "fenced-increment" helpers of n increments.

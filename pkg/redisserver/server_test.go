@@ -15,25 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/redistest"
 	"github.com/golocks/golocks/internal/reexec"
 	"github.com/golocks/golocks/pkg/redisserver"
 )
 
-// start starts a private server, stopped at the end of t.
-func start(t *testing.T) *redisserver.Server {
-	t.Helper()
-	s, err := redisserver.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Stop() })
-	return s
-}
-
 // A private server: a socket only this user can open, no TCP, a password,
 // nothing on disk; Stop kills it and removes its folder.
 func TestPrivateServer(t *testing.T) {
-	s := start(t)
+	s := redistest.Server(t)
 	u := s.URL()
 	if !strings.HasPrefix(u, "unix://:") || strings.Contains(s.String(), strings.TrimPrefix(strings.Split(u, "@")[0], "unix://:")) {
 		t.Fatalf("URL %q, String %q: want a unix URL with a password, hidden in String", u, s.String())
@@ -125,7 +115,7 @@ func TestDialErrors(t *testing.T) {
 
 // URL and Connect use REDIS_URL when it is set, and check it.
 func TestEnvURL(t *testing.T) {
-	s := start(t)
+	s := redistest.Server(t)
 	t.Setenv(redisserver.EnvURL, s.URL())
 	if u, err := redisserver.URL(); u != s.URL() || err != nil {
 		t.Errorf("URL() = %q, %v; want $REDIS_URL", u, err)
@@ -258,7 +248,7 @@ func TestSweepStale(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := start(t)
+	s := redistest.Server(t)
 	if !strings.Contains(s.URL(), tmp) {
 		t.Fatalf("server under %s, want under $TMPDIR %s", s.URL(), tmp)
 	}

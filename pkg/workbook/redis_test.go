@@ -5,20 +5,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/golocks/golocks/pkg/redisserver"
+	"github.com/golocks/golocks/internal/redistest"
 	"github.com/golocks/golocks/pkg/workbook"
 )
-
-// redisURL starts a private redis-server for t, stopped at its end.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	s, err := redisserver.Start()
-	if err != nil {
-		t.Fatalf("these tests need redis-server (scripts/install-deps.sh): %v", err)
-	}
-	t.Cleanup(func() { s.Stop() })
-	return s.URL()
-}
 
 // runGoroutines runs c.Run(n) in g goroutines, each with its own
 // connection, and returns the totals.
@@ -49,7 +38,7 @@ func runGoroutines(t *testing.T, c workbook.RedisCounter, g, n int) workbook.Red
 // Every mode but racy is exact, every time; racy never counts more than it
 // was asked to.
 func TestRedisModes(t *testing.T) {
-	url := redisURL(t)
+	url := redistest.Server(t).URL()
 	const g, n = 4, 300
 	for _, mode := range workbook.RedisModes() {
 		for trial := range 2 {
@@ -72,7 +61,7 @@ func TestRedisModes(t *testing.T) {
 // GET then SET from several clients loses updates: over a bounded number
 // of trials, at least one does.
 func TestRedisRacyLosesUpdates(t *testing.T) {
-	c := workbook.RedisCounter{URL: redisURL(t), Key: "counter", Mode: "racy"}
+	c := workbook.RedisCounter{URL: redistest.Server(t).URL(), Key: "counter", Mode: "racy"}
 	const trials, g, n = 10, 4, 1000
 	for i := range trials {
 		if tot := runGoroutines(t, c, g, n); tot.Count < g*n {
@@ -86,7 +75,7 @@ func TestRedisRacyLosesUpdates(t *testing.T) {
 // Kleppmann's paused holder: without fencing its late write lands and B's
 // increments are lost; with fencing it is refused and redone. Every time.
 func TestPausedHolder(t *testing.T) {
-	url := redisURL(t)
+	url := redistest.Server(t).URL()
 	for trial := range 2 {
 		for _, fenced := range []bool{false, true} {
 			r, err := workbook.PausedHolder(url, "counter", fenced)
@@ -124,7 +113,7 @@ func TestPausedHolder(t *testing.T) {
 }
 
 func TestRedisBadInput(t *testing.T) {
-	url := redisURL(t)
+	url := redistest.Server(t).URL()
 	bad := []workbook.RedisCounter{
 		{URL: url, Key: "counter", Mode: "bogus"},
 		{URL: url, Key: "", Mode: "incr"},
