@@ -60,7 +60,7 @@ func measureRedis(o options, progress io.Writer) redisReport {
 		defer srv.Stop()
 		url = srv.URL()
 	}
-	rr.Server = serverVersion() + " at " + redact(url)
+	rr.Server = serverVersion() + " at " + redisserver.Redact(url)
 	script := filepath.Join(filepath.Dir(o.Reference), "redis_bench.py")
 	fmt.Fprintf(progress, "bench: Redis counter on %s\n", rr.Server)
 
@@ -199,13 +199,4 @@ func serverVersion() string {
 		}
 	}
 	return "redis-server"
-}
-
-// redact hides a URL's password: "unix://:xxxxx@/tmp/…/redis.sock".
-func redact(url string) string {
-	scheme, rest, ok := strings.Cut(url, "://")
-	if at := strings.LastIndex(rest, "@"); ok && at >= 0 {
-		return scheme + "://xxxxx@" + rest[at+1:]
-	}
-	return url
 }

@@ -46,7 +46,4 @@ func TestRedisReport(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
-	if got := redact("unix://:secret@/tmp/s"); got != "unix://xxxxx@/tmp/s" || strings.Contains(redact("redis://u:secret@h:1"), "secret") {
-		t.Errorf("redact = %q", got)
-	}
 }

@@ -46,7 +46,7 @@ func Dial(rawURL string) (*redis.Client, error) {
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("redis %s: %w", redact(rawURL), causeOf(ctx, err))
+		return nil, fmt.Errorf("redis %s: %w", Redact(rawURL), causeOf(ctx, err))
 	}
 	return c, nil
 }
@@ -99,14 +99,14 @@ func parseURL(rawURL string) (*redis.Options, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // its message quotes the whole URL, password and all
 		}
-		return nil, fmt.Errorf("redis URL %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("redis URL %s: %w", Redact(rawURL), err)
 	}
 	return opt, nil
 }
 
-// redact returns rawURL with its password replaced by "xxxxx", also when
-// rawURL does not parse.
-func redact(rawURL string) string {
+// Redact returns rawURL with its password replaced by "xxxxx", also when
+// rawURL does not parse: what to print, or put in a log, of a server's URL.
+func Redact(rawURL string) string {
 	if u, err := url.Parse(rawURL); err == nil {
 		return u.Redacted()
 	}

@@ -175,7 +175,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 func (s *Server) URL() string { return s.url }
 
 // String is the server's address with the password hidden: safe to print.
-func (s *Server) String() string { return redact(s.url) }
+func (s *Server) String() string { return Redact(s.url) }
 
 // PID is the redis-server's process id.
 func (s *Server) PID() int { return s.pid }

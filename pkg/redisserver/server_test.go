@@ -113,6 +113,21 @@ func TestDialErrors(t *testing.T) {
 	}
 }
 
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"unix://:sekrit@/tmp/s.sock":    "unix://:xxxxx@/tmp/s.sock",
+		"redis://user:sekrit@h:6379/0":  "redis://user:xxxxx@h:6379/0",
+		"redis://h:6379":                "redis://h:6379",
+		"redis://:sekrit@host:port":     "redis://xxxxx@host:port",
+		"not a url :sekrit@":            "(unparsable URL)",
+		"rediss://:sek@rit@[::1]:6379/": "rediss://:xxxxx@[::1]:6379/",
+	} {
+		if got := redisserver.Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // URL and Connect use REDIS_URL when it is set, and check it.
 func TestEnvURL(t *testing.T) {
 	s := redistest.Server(t)
