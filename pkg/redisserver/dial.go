@@ -140,28 +140,34 @@ const EnvURL = "REDIS_URL"
 // when it is set, otherwise this process's private server, started the
 // first time it is needed (and again if it has died). Hand it to worker
 // processes so they reach the same server.
+//
+// Starting the private server also sets REDIS_URL in this process's
+// environment to its URL, so that the processes it starts (a pool's
+// workers interpreting the notebook's cells) find the same server rather
+// than starting one each.
 func URL() (string, error) {
-	if u := os.Getenv(EnvURL); u != "" {
-		if _, err := parseURL(u); err != nil {
-			return "", fmt.Errorf("%s: %w", EnvURL, err)
-		}
-		return u, nil
-	}
+	env := os.Getenv(EnvURL)
 	private.mu.Lock()
 	defer private.mu.Unlock()
-	if s := private.srv; s != nil {
+	if s := private.srv; s != nil && env == s.URL() {
 		select {
 		case <-s.Done():
 			s.Stop() // reaped already; this removes its folder
 		default:
 			return s.URL(), nil
 		}
+	} else if env != "" {
+		if _, err := parseURL(env); err != nil {
+			return "", fmt.Errorf("%s: %w", EnvURL, err)
+		}
+		return env, nil
 	}
 	s, err := Start()
 	if err != nil {
 		return "", err
 	}
 	private.srv = s
+	os.Setenv(EnvURL, s.URL())
 	return s.URL(), nil
 }
 

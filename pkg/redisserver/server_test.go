@@ -169,6 +169,9 @@ func TestConnectPrivate(t *testing.T) {
 	if u2, _ := redisserver.URL(); u2 != u1 {
 		t.Errorf("a second URL() = %q, want the same server %q", u2, u1)
 	}
+	if env := os.Getenv(redisserver.EnvURL); env != u1 {
+		t.Errorf("REDIS_URL = %q after the private server started, want its URL for child processes", env)
+	}
 	pid, err := c1.Info(context.Background(), "server").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +194,9 @@ func TestConnectPrivate(t *testing.T) {
 			t.Fatal(err)
 		}
 		if u3 != u1 {
+			if env := os.Getenv(redisserver.EnvURL); env != u3 {
+				t.Errorf("REDIS_URL = %q, want the new server's URL", env)
+			}
 			break
 		}
 		if time.Now().After(deadline) {
