@@ -87,6 +87,16 @@ func RedisWork(maxCount int, url, key, mode string) error {
 	return RedisCounter{URL: url, Key: key, Mode: mode}.Run(maxCount)
 }
 
+// RunRedisCounter is c.Run(maxCount) with the count first, the shape a
+// pool's Map calls: each worker process runs the same RedisCounter, with
+// its own count.
+//
+//	c := workbook.RedisCounter{URL: url, Key: workbook.RedisKey("counter"), Mode: "incr"}
+//	err := pool.New(4).Map(workbook.RunRedisCounter, []int{2500, 2500, 2500, 2500}, c)
+func RunRedisCounter(maxCount int, c RedisCounter) error {
+	return c.Run(maxCount)
+}
+
 // Check reports what is wrong with c or maxCount, without touching the
 // server.
 func (c RedisCounter) Check(maxCount int) error {
