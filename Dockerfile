@@ -6,7 +6,8 @@
 #   docker run --rm -p 8888:8888 golocks     # the log prints the ?token= URL
 #
 # README.md ("For instructors") has the rest. scripts/dockerfile_test.go
-# checks this file without a Docker engine, and runs the build stage's steps.
+# checks this file without a Docker engine; dockerbuild_test.go runs the
+# build stage's steps.
 
 # Paths shared by both stages. The kernelspec goes under the stack's conda
 # prefix (its CONDA_DIR), whose share/jupyter/kernels every Jupyter in the

@@ -20,9 +20,9 @@
 //   - Events: in the paused-holder experiment (workbook.PausedHolder), who
 //     held the Redis lock when, who paused, and which write was rejected?
 //
-// Every picture is 640×320 pixels, drawn with gonum.org/v1/plot and the
-// Liberation fonts bundled with it, so it needs no system fonts (the kernel
-// runs in a minimal container). The functions validate their input and return
+// Every picture is 640×320 pixels, drawn with gonum.org/v1/plot in the Go
+// Regular font compiled into the binary, so it needs no system fonts (the
+// kernel runs in a minimal container). The functions validate their input and return
 // an error, never panic, because a panic in the notebook kernel loses the
 // student's session; a failure inside the drawing library is recovered and
 // returned as an error too.

@@ -26,11 +26,6 @@ const (
 // pixel is the length of one pixel of the output image.
 const pixel = vg.Inch / dpi
 
-// sans is used for all text: Liberation Sans is in the font collection that
-// gonum/plot bundles (its default is the serif variant), and reads better at
-// small sizes on a screen.
-var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
-
 // The palette (Tableau 10): colours that stay distinct for colour-blind
 // readers and on a projector. series holds the colours used one per process
 // or per bar; reference is kept apart for the expected total, so that the

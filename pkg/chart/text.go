@@ -1,93 +1,38 @@
 package chart
 
 import (
-	"math"
-	"strings"
-	"unicode"
+	"fmt"
 
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
-	"gonum.org/v1/plot/vg"
 )
 
-// figures is the text handler for every piece of text in the pictures.
-var figures text.Handler = figureHandler{text.Plain{Fonts: font.DefaultCache}}
+// sans is the typeface of every piece of text in the pictures: Go Regular,
+// a sans-serif drawn for screens, from the Go fonts in golang.org/x/image
+// (which gonum/plot already depends on), so it needs no system fonts.
+//
+// It was chosen for its figures. A chart is mostly numbers, and Go Regular
+// has no kerning at all: every digit is one width and keeps it next to any
+// other, so counts line up and no pair of digits closes up. Liberation Sans,
+// the sans-serif gonum/plot bundles, kerns the pair "11" so tightly that at
+// label size the two ones of 1187 or of pid 100011 nearly touch and read as
+// one mark, and gonum/plot offers no way to turn kerning off.
+var sans = font.Font{Typeface: "Go"}
 
-// figureHandler is gonum's plain-text handler without kerning between two
-// digits. Liberation Sans kerns the pair "11" so tightly that at label size
-// the two ones touch, and 1187 reads as "1 187" or pid 100011 as "10001 1";
-// figures are designed to line up without kerning. Letters keep theirs.
-type figureHandler struct{ text.Plain }
+// figures is the text handler for every piece of text in the pictures:
+// gonum's plain text, with sans as its only (and so its default) font.
+var figures text.Handler = text.Plain{Fonts: font.NewCache(font.Collection{
+	{Font: sans, Face: parseFont(goregular.TTF)},
+})}
 
-var _ text.Handler = figureHandler{}
-
-// Box is text.Plain's Box with the width measured as Draw draws.
-func (h figureHandler) Box(txt string, fnt font.Font) (width, height, depth vg.Length) {
-	_, height, depth = h.Plain.Box(txt, fnt)
-	return h.width(txt, fnt), height, depth
-}
-
-func (h figureHandler) width(line string, fnt font.Font) vg.Length {
-	face := h.Fonts.Lookup(fnt, fnt.Size)
-	var w vg.Length
-	for _, seg := range splitDigits(line) {
-		w += face.Width(seg)
+// parseFont parses a font compiled into the binary: it either fails on
+// every run, which every test would catch, or never.
+func parseFont(ttf []byte) *opentype.Font {
+	f, err := opentype.Parse(ttf)
+	if err != nil {
+		panic(fmt.Sprintf("chart: parsing a compiled-in font: %v", err))
 	}
-	return w
-}
-
-// Draw is text.Plain's Draw (gonum/plot v0.15.2), drawing each line in
-// pieces split between digits so that no kerning applies there.
-func (h figureHandler) Draw(c vg.Canvas, txt string, sty text.Style, pt vg.Point) {
-	txt = strings.TrimRight(txt, "\n")
-	if len(txt) == 0 {
-		return
-	}
-
-	fnt := h.Fonts.Lookup(sty.Font, sty.Font.Size)
-	c.SetColor(sty.Color)
-
-	if sty.Rotation != 0 {
-		c.Push()
-		c.Rotate(sty.Rotation)
-	}
-
-	sin64, cos64 := math.Sincos(sty.Rotation)
-	cos := vg.Length(cos64)
-	sin := vg.Length(sin64)
-	pt.X, pt.Y = pt.Y*sin+pt.X*cos, pt.Y*cos-pt.X*sin
-
-	lines := h.Lines(txt)
-	ht := sty.Height(txt)
-	pt.Y += ht*vg.Length(sty.YAlign) - fnt.Extents().Ascent
-	for i, line := range lines {
-		xoffs := vg.Length(sty.XAlign) * h.width(line, sty.Font)
-		n := vg.Length(len(lines) - i)
-		at := pt.Add(vg.Point{X: xoffs, Y: n * sty.Font.Size})
-		for _, seg := range splitDigits(line) {
-			c.FillString(fnt, at, seg)
-			at.X += fnt.Width(seg)
-		}
-	}
-
-	if sty.Rotation != 0 {
-		c.Pop()
-	}
-}
-
-// splitDigits cuts s between every two adjacent digits: "pid 1187" gives
-// "pid 1", "1", "8", "7".
-func splitDigits(s string) []string {
-	var segs []string
-	start := 0
-	prevDigit := false
-	for i, r := range s {
-		d := unicode.IsDigit(r)
-		if d && prevDigit {
-			segs = append(segs, s[start:i])
-			start = i
-		}
-		prevDigit = d
-	}
-	return append(segs, s[start:])
+	return f
 }
