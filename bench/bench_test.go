@@ -137,7 +137,7 @@ func TestSplitDirs(t *testing.T) {
 // lockedRow is a correct experiment with the given medians per increment
 // (seconds) and losses.
 func lockedRow(id string, g, p, f float64, lost ...int64) row {
-	e := experiment{ID: id, Where: "tmpfs /dev/shm", Tmpfs: true, Name: id, Correct: true,
+	e := experiment{ID: id, Where: "tmpfs /dev/shm", FS: "tmpfs", Tmpfs: true, Name: id, Correct: true,
 		Python: []string{"count"}, FloorName: "F-incr"}
 	r := row{Exp: e, Warmup: 1}
 	for i := range 6 {
@@ -170,18 +170,29 @@ func TestFailures(t *testing.T) {
 	if f := racy.failures(); len(f) != 1 {
 		t.Errorf("a run error is not a failure: %q", f)
 	}
+	// The contended floor's losses count like the others'.
+	c := lockedRow("c", 1e-5, 3e-5, 1e-5)
+	c.Contended = []result{{Expected: 10, Got: 9, Lost: 1, Elapsed: 1}}
+	if f := c.failures(); len(f) != 1 || !strings.Contains(f[0], "contended floor run 1 lost 1") {
+		t.Errorf("failures = %q, want the contended floor's loss", f)
+	}
 }
 
 func TestTableRows(t *testing.T) {
 	r := lockedRow("count-2-incr", 12e-6, 30e-6, 10e-6)
+	for range 6 {
+		r.Contended = append(r.Contended, result{Expected: 1000, Got: 1000, Elapsed: 11e-3})
+	}
+	r.Syscalls = map[string]float64{"golocks": 20.24, "Python": 31, "floor": 20, "contended": 20.1}
 	atomic := lockedRow("shared-4-atomic", 16e-9, math.NaN(), 5e-9)
 	atomic.Exp.Python, atomic.Python, atomic.Exp.FloorName = nil, nil, "F-atomic"
+	atomic.Syscalls = map[string]float64{"golocks": 0.001, "floor": 0}
 	bad := lockedRow("count-8-incr", 12e-6, 30e-6, 10e-6, 0, 3)
 	rows := tableRows([]row{r, atomic, bad})
 	want := [][]string{
-		{"tmpfs /dev/shm", "count-2-incr", "12.0 µs", "30.0 µs", "2.50×", "10.0 µs F-incr", "1.20×", "0 (6 runs)", "0 (6 runs)"},
-		{"tmpfs /dev/shm", "shared-4-atomic", "16.0 ns", "—", "—", "5.00 ns F-atomic", "3.20×", "0 (6 runs)", "—"},
-		{"tmpfs /dev/shm", "count-8-incr **FAILED**", "12.0 µs", "30.0 µs", "2.50×", "10.0 µs F-incr", "1.20×", "0 3 0 0 0 0", "0 (6 runs)"},
+		{"tmpfs /dev/shm", "count-2-incr", "12.0 µs", "30.0 µs", "2.50×", "10.0 µs F-incr", "1.20×", "11.0 µs (1.10×)", "20.2 / 31.0 / 20.0 (contended 20.1)", "0 (6 runs)", "0 (6 runs)"},
+		{"tmpfs /dev/shm", "shared-4-atomic", "16.0 ns", "—", "—", "5.00 ns F-atomic", "3.20×", "—", "0.00 / — / 0.00", "0 (6 runs)", "—"},
+		{"tmpfs /dev/shm", "count-8-incr **FAILED**", "12.0 µs", "30.0 µs", "2.50×", "10.0 µs F-incr", "1.20×", "—", "—", "0 3 0 0 0 0", "0 (6 runs)"},
 	}
 	for i := range want {
 		if strings.Join(rows[i], "|") != strings.Join(want[i], "|") {
@@ -209,43 +220,89 @@ func TestTableRows(t *testing.T) {
 
 func TestTargets(t *testing.T) {
 	locked := lockedRow("shared-4-locked", 50e-9, 1e-6, 5e-9)
-	locked.Exp.Tmpfs = false
+	locked.Exp.Tmpfs, locked.Exp.FS, locked.Exp.Where = false, "", "shared memory, /dev/shm"
 	atomic := lockedRow("shared-4-atomic", 16e-9, math.NaN(), 5e-9)
-	atomic.Exp.Python, atomic.Python = nil, nil
+	atomic.Exp.Python, atomic.Python, atomic.Exp.FS, atomic.Exp.Where = nil, nil, "", "shared memory, /dev/shm"
+	ext4 := lockedRow("count-1-incr", 120e-6, 130e-6, 100e-6) // 1.2×: missed on ext4
+	ext4.Exp.Tmpfs, ext4.Exp.FS, ext4.Exp.Where = false, "ext4", "ext4 /tmp"
 	rows := []row{
 		lockedRow("count-2-call", 8e-6, 16e-6, 8e-6),
-		lockedRow("count-2-incr", 13e-6, 31e-6, 11e-6), // 1.18×, 2.38×
-		lockedRow("count-8-incr", 17e-6, 24e-6, 10e-6), // 1.7×: missed; 1.41×: missed
-		locked, atomic,
+		lockedRow("count-2-incr", 13e-6, 31e-6, 10e-6), // 1.3×: met; 2.38×: met
+		lockedRow("count-8-incr", 17e-6, 24e-6, 10e-6), // 1.7×: missed
+		lockedRow("count-1-incr", 11e-6, 24e-6, 10e-6), // 1.1×: met
+		ext4, locked, atomic,
 	}
 	met := map[string]string{}
-	for _, tg := range evalTargets(rows) {
+	for _, tg := range evalTargets(rows, nil) {
 		met[tg.What] = tg.Met
 	}
 	want := map[string]string{
-		"golocks within 1.25× of the floor: count-2-call":                         "yes",
-		"golocks within 1.25× of the floor: count-2-incr":                         "yes",
-		"golocks within 1.25× of the floor: count-8-incr":                         "NO",
-		"golocks within 1.25× of the floor: count-1-incr":                         "—", // not run
-		"per-increment file lock 1.5× faster than Python: count-2-incr":           "yes",
-		"per-increment file lock 1.5× faster than Python: count-8-incr":           "NO",
+		"tmpfs: 1 process, lock per increment, golocks ÷ floor":                   "yes",
+		"tmpfs: 2 processes, lock per increment, golocks ÷ floor":                 "yes",
+		"tmpfs: 8 processes on 2 cores, lock per increment, golocks ÷ floor":      "NO",
+		"tmpfs: 2 processes, lock per increment, faster than Python's fasteners":  "yes",
+		"ext4: 1 process, lock per increment, golocks ÷ floor":                    "NO",
+		"ext4: 2 processes, lock per increment, golocks ÷ floor":                  "—", // not run
+		"0 lost updates in every locked run (every tool, every floor)":            "yes",
 		"atomic shared value (4 procs) vs Python's locked Value (4 procs)":        "yes", // 62.5×
 		"locked shared value no slower than Python's get_lock(): shared-4-locked": "yes",
 		"locked shared value no slower than Python's get_lock(): shared-1-locked": "—",
-		"per-increment file lock 1.5× faster than Python: count-1-incr":           "—",
+		"nothing slower than an earlier run (ext4, shared memory, every row)":     "—",
 	}
 	for what, w := range want {
 		if met[what] != w {
 			t.Errorf("%s: met = %q, want %q", what, met[what], w)
 		}
 	}
-	// A file-counter row off tmpfs does not count for the targets.
-	ext4 := lockedRow("count-1-incr", 100e-6, 110e-6, 100e-6)
-	ext4.Exp.Tmpfs = false
-	for _, tg := range evalTargets([]row{ext4}) {
-		if tg.Met != "—" {
-			t.Errorf("%s judged on a non-tmpfs row: %q", tg.What, tg.Met)
+
+	// A loss anywhere fails the lost-updates target.
+	rows[1] = lockedRow("count-2-incr", 13e-6, 31e-6, 10e-6, 0, 0, 2)
+	for _, tg := range evalTargets(rows, nil) {
+		if strings.HasPrefix(tg.What, "0 lost updates") && (tg.Met != "NO" || !strings.Contains(tg.Measured, "count-2-incr")) {
+			t.Errorf("a lost update: %+v", tg)
 		}
+	}
+
+	// Against a baseline: every row off tmpfs compared with the same row.
+	base := &report{Rows: []row{lockedRow("count-1-incr", 100e-6, 130e-6, 100e-6), locked, atomic}}
+	base.Rows[0].Exp = ext4.Exp
+	slower := lockedRow("shared-4-atomic", 20e-9, math.NaN(), 5e-9) // 1.25× the baseline's 16 ns
+	slower.Exp = atomic.Exp
+	met = map[string]string{}
+	for _, tg := range evalTargets([]row{ext4, locked, slower}, base) {
+		met[tg.What] = tg.Met
+	}
+	for what, w := range map[string]string{
+		"no slower than the earlier run: ext4 /tmp: count-1-incr":                  "NO", // 1.2×
+		"no slower than the earlier run: shared memory, /dev/shm: shared-4-locked": "yes",
+		"no slower than the earlier run: shared memory, /dev/shm: shared-4-atomic": "NO",
+	} {
+		if met[what] != w {
+			t.Errorf("%s: met = %q, want %q", what, met[what], w)
+		}
+	}
+}
+
+func TestSyscallCounts(t *testing.T) {
+	perf := "# started on Sun Nov 30\n\n1234567,,raw_syscalls:sys_enter,2003403,100.00,,\n"
+	if n, err := parsePerfCount([]byte(perf)); n != 1234567 || err != nil {
+		t.Errorf("parsePerfCount = %d, %v", n, err)
+	}
+	if _, err := parsePerfCount([]byte("<not supported>,,raw_syscalls:sys_enter,0,100.00,,\n")); err == nil {
+		t.Error("parsePerfCount of <not supported>: no error")
+	}
+	strace := `% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ------------------
+ 61.89    6.561636        2386      2749       288 futex
+ 15.54    1.647209      549069         3         1 waitid
+------ ----------- ----------- --------- --------- ------------------
+100.00   10.602064          32    325640     12614 total
+`
+	if n, err := parseStraceCount([]byte(strace)); n != 325640 || err != nil {
+		t.Errorf("parseStraceCount = %d, %v", n, err)
+	}
+	if _, err := parseStraceCount([]byte("nothing")); err == nil {
+		t.Error("parseStraceCount of nothing: no error")
 	}
 }
 
@@ -293,5 +350,34 @@ func TestNiceTicks(t *testing.T) {
 	}
 	if got := niceTicks(1, 1); got != nil {
 		t.Errorf("niceTicks of an empty range = %v, want none", got)
+	}
+}
+
+// Every side of every experiment is counted on two sizes, and the sides
+// that the table shows are all there.
+func TestScaledRuns(t *testing.T) {
+	var exps []experiment
+	for _, fs := range []fileSystem{{Dir: "/dev/shm", Type: "tmpfs", Scale: 1}, {Dir: "/tmp", Type: "ext4", Scale: 10}} {
+		exps = append(exps, counterExperiments(fs, "/nowhere")...)
+	}
+	exps = append(exps, sharedExperiments(fileSystem{Dir: "/dev/shm", Type: "tmpfs", Scale: 1}, "/nowhere", 1_000_000, 250_000)...)
+	for _, e := range exps {
+		small, large := e.Scaled(10), e.Scaled(5)
+		if len(small) != len(large) || len(small) < 2 {
+			t.Fatalf("%s %s: %d and %d sides", e.Where, e.ID, len(small), len(large))
+		}
+		sides := map[string]bool{}
+		for i := range small {
+			sides[small[i].Side] = true
+			if small[i].Side != large[i].Side || large[i].Total <= small[i].Total {
+				t.Errorf("%s %s %s: totals %d and %d", e.Where, e.ID, small[i].Side, small[i].Total, large[i].Total)
+			}
+		}
+		if want := e.Contended != nil; sides["contended"] != want {
+			t.Errorf("%s %s: contended side %v, want %v", e.Where, e.ID, sides["contended"], want)
+		}
+		if want := e.Python != nil; sides["Python"] != want {
+			t.Errorf("%s %s: Python side %v, want %v", e.Where, e.ID, sides["Python"], want)
+		}
 	}
 }

@@ -10,58 +10,159 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
-	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/shared"
 	"github.com/golocks/golocks/pkg/workbook"
 	"golang.org/x/sys/unix"
 )
 
-// The floors: the same increments done by one process in a loop, in this
-// (the bench) process, with no contention and no process start. Each returns
-// the same result a golocks or Python run does, so its lost updates are
-// checked like theirs.
+// The floors: the same increments done without the library's lock, as
+// cheaply as the machine allows. Each returns the same result a golocks or
+// Python run does, so its lost updates are checked like theirs.
+//
+// The one-process floors run in this (the bench) process: no contention and
+// no process start. The contended floor runs the F-incr loop in as many
+// processes as the row has, started by this one (children, see child.go):
+// what contention alone costs, with nothing of golocks in the way.
 
-// floorCounter is the file counter's floor: workbook.Counter.Run(n) with the
-// given lock granularity ("none", "call" or "increment"), exactly the code a
-// `golocks worker counter` process runs, in one process.
+// floorCounter is the file counter's one-process floor with the given lock
+// granularity:
+//
+//	none       workbook.Counter{File}: the workbook's own racy work (os.Stat,
+//	           os.ReadFile, os.WriteFile), the code a golocks worker runs
+//	call       flock(2) once, on a descriptor kept open, around the whole loop
+//	           of the read and rewrite that a locked golocks worker makes
+//	           (os.ReadFile, os.WriteFile: no os.Stat, nobody else can remove
+//	           the file)
+//	increment  the same, flock(2) and its unlock around each increment:
+//	           issue #12's floor
 func floorCounter(dir, granularity string, n int) (result, error) {
 	d, err := os.MkdirTemp(dir, "floor-")
 	if err != nil {
 		return result{}, err
 	}
 	defer os.RemoveAll(d)
-	c := workbook.Counter{File: filepath.Join(d, "parallel.txt")}
+	file := filepath.Join(d, "parallel.txt")
+	start := time.Now()
 	switch granularity {
 	case "none":
-	case "call":
-		c.LockFile = filepath.Join(d, "tmp_lock")
-	case "increment":
-		c.LockFile, c.PerIncrement = filepath.Join(d, "tmp_lock"), true
+		// Counter prints "File doesn't exist, starting to count from 0."
+		// once: that is the workbook's message, not an error, and it goes
+		// to our stdout in the middle of the progress lines. Silence it.
+		restore := silenceStdout()
+		err = workbook.Counter{File: file}.Run(n)
+		restore()
+	case "call", "increment":
+		err = flockLoop(d, granularity == "increment", n)
 	default:
 		return result{}, fmt.Errorf("floor: unknown granularity %q", granularity)
 	}
-	// Counter prints "File doesn't exist, starting to count from 0." once:
-	// that is the workbook's message, not an error, and it goes to our
-	// stdout in the middle of the progress lines. Silence it.
-	restore := silenceStdout()
-	start := time.Now()
-	err = c.Run(n)
 	elapsed := time.Since(start)
-	restore()
 	if err != nil {
 		return result{}, err
 	}
-	got, err := workbook.ReadCount(c.File)
+	got, err := workbook.ReadCount(file)
 	if err != nil {
 		return result{}, err
 	}
 	return newResult(int64(n), int64(got), elapsed), nil
 }
 
+// flockLoop does n increments of d/parallel.txt under flock(2) on d/tmp_lock,
+// kept open: around each increment, or once around them all. Several
+// processes may run it at once on the same d.
+func flockLoop(d string, perIncrement bool, n int) error {
+	fd, err := unix.Open(filepath.Join(d, "tmp_lock"), unix.O_CREAT|unix.O_RDONLY|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	file := filepath.Join(d, "parallel.txt")
+	if !perIncrement {
+		if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
+			return err
+		}
+	}
+	for range n {
+		if perIncrement {
+			if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
+				return err
+			}
+		}
+		if err := goIncrement(file); err != nil {
+			return err
+		}
+		if perIncrement {
+			if err := unix.Flock(fd, unix.LOCK_UN); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// goIncrement is the locked workbook counter's read and rewrite, minus its
+// messages: os.ReadFile, +1, os.WriteFile.
+func goIncrement(file string) error {
+	nbr := 0
+	if data, err := os.ReadFile(file); err == nil {
+		nbr, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.WriteFile(file, []byte(strconv.Itoa(nbr+1)+"\n"), 0o644)
+}
+
+// contendedFloor is the F-incr loop run by procs processes at once on one
+// counter, each doing its share of n: raw flock(2) on a held descriptor,
+// taken in turns. Process start is inside the time, as it is in golocks'
+// and Python's elapsed_s.
+func contendedFloor(dir string, procs, n int) (result, error) {
+	d, err := os.MkdirTemp(dir, "contended-")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(d)
+	each := n / procs
+	start := time.Now()
+	if err := runChildren(procs, lockedChild, "go", d, strconv.Itoa(each)); err != nil {
+		return result{}, err
+	}
+	elapsed := time.Since(start)
+	got, err := workbook.ReadCount(filepath.Join(d, "parallel.txt"))
+	if err != nil {
+		return result{}, err
+	}
+	return newResult(int64(each*procs), int64(got), elapsed), nil
+}
+
+// runChildren runs procs copies of this program with args, at once, and
+// waits for them all.
+func runChildren(procs int, args ...string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmds := make([]*exec.Cmd, procs)
+	var errs []error
+	for i := range cmds {
+		cmds[i] = exec.Command(self, args...)
+		cmds[i].Stderr = os.Stderr
+		if err := cmds[i].Start(); err != nil {
+			errs = append(errs, err)
+			cmds[i] = nil
+		}
+	}
+	for _, c := range cmds {
+		if c != nil {
+			errs = append(errs, c.Wait())
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // floorAtomic is the shared value's floor: n bare atomic adds by one
-// process on a value mapped from a file in dir (workbook.IncrementShared "atomic",
-// the loop a `golocks worker shared` process runs).
+// process on a value mapped from a file in dir (workbook.IncrementShared
+// "atomic", the loop a `golocks worker shared` process runs).
 func floorAtomic(dir string, n int) (result, error) {
 	d, err := os.MkdirTemp(dir, "floor-")
 	if err != nil {
@@ -92,298 +193,4 @@ func silenceStdout() (restore func()) {
 	old := os.Stdout
 	os.Stdout = null
 	return func() { os.Stdout = old; null.Close() }
-}
-
-// The decomposition: what one locked increment of the file counter costs,
-// piece by piece, by one process with no contention, and then the cheapest
-// locked increment again with 2 and 8 processes contending. Each step does
-// n times what its name says, with the system calls made directly
-// (golang.org/x/sys/unix) except where a library is named.
-type step struct {
-	name, what string
-	run        func(d string, n int) error // in this process
-	procs      int                         // > 0: rawChild in that many processes instead
-}
-
-var steps = []step{
-	{name: "flock", what: "flock(LOCK_EX) + flock(LOCK_UN) on a lock file kept open", run: stepFlock},
-	{name: "reopen", what: "open + close of the lock file", run: stepReopen},
-	{name: "gofrs", what: "gofrs/flock New + Lock + Unlock: Go's os.OpenFile (openat, 4 fcntl, epoll_ctl), flock ×2, close", run: stepGofrs},
-	{name: "filelock", what: "filelock.Lock + Unlock on one *Lock (gofrs underneath, so it reopens too)", run: stepFilelock},
-	{name: "rw", what: "the counter's read and rewrite as the workbook does it: open/read/close, open(O_TRUNC)/write/close", run: stepRW},
-	{name: "rw-in-place", what: "rw, but rewritten in place: open/pwrite/ftruncate(len)/close, never truncated to 0", run: stepRWInPlace},
-	{name: "go-rw", what: "rw with Go's os package as pkg/workbook does it: os.Stat, os.ReadFile, os.WriteFile", run: stepGoRW},
-	{name: "rw+flock", what: "rw under flock on a lock file kept open: the cheapest locked increment", run: stepRWFlock},
-	{name: "rw+flock ×2", what: "the same, 2 processes contending (per increment)", procs: 2},
-	{name: "rw+flock ×8", what: "the same, 8 processes contending (per increment)", procs: 8},
-	{name: "counter", what: "workbook.Counter, lock per increment, one process: the library (= floor F-incr)", run: stepCounter},
-}
-
-func stepFlock(d string, n int) error {
-	fd, err := unix.Open(filepath.Join(d, "lock"), unix.O_CREAT|unix.O_RDONLY|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	for range n {
-		if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
-			return err
-		}
-		if err := unix.Flock(fd, unix.LOCK_UN); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func stepReopen(d string, n int) error {
-	path := filepath.Join(d, "lock")
-	for range n {
-		fd, err := unix.Open(path, unix.O_CREAT|unix.O_RDONLY|unix.O_CLOEXEC, 0o644)
-		if err != nil {
-			return err
-		}
-		unix.Close(fd)
-	}
-	return nil
-}
-
-func stepGofrs(d string, n int) error {
-	path := filepath.Join(d, "lock")
-	for range n {
-		fl := flock.New(path)
-		if err := fl.Lock(); err != nil {
-			return err
-		}
-		if err := fl.Unlock(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func stepFilelock(d string, n int) error {
-	l := filelock.New(filepath.Join(d, "lock"))
-	for range n {
-		if err := l.Lock(); err != nil {
-			return err
-		}
-		if err := l.Unlock(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// rawIncrement reads the number in path and writes it back plus one, the
-// way the workbook does (read it all, then truncate and rewrite), with one
-// system call per step.
-func rawIncrement(path string, buf []byte) error {
-	nbr := 0
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	switch {
-	case err == nil:
-		m, err := unix.Read(fd, buf)
-		unix.Close(fd)
-		if err != nil {
-			return err
-		}
-		if m > 0 && buf[m-1] == '\n' {
-			m--
-		}
-		nbr, _ = strconv.Atoi(string(buf[:m]))
-	case !errors.Is(err, unix.ENOENT):
-		return err
-	}
-	fd, err = unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return err
-	}
-	out := strconv.AppendInt(buf[:0], int64(nbr+1), 10)
-	out = append(out, '\n')
-	_, err = unix.Write(fd, out)
-	unix.Close(fd)
-	return err
-}
-
-func stepRW(d string, n int) error {
-	path, buf := filepath.Join(d, "parallel.txt"), make([]byte, 64)
-	for range n {
-		if err := rawIncrement(path, buf); err != nil {
-			return err
-		}
-	}
-	return checkCount(path, n)
-}
-
-// rwInPlace is rawIncrement without the truncation to zero: the new number
-// is written over the old one, then the file cut to its length. ext4 does
-// not flush such a file on close (it does one truncated to 0 and rewritten:
-// its auto_da_alloc heuristic).
-func rwInPlace(path string, buf []byte) error {
-	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	m, err := unix.Pread(fd, buf, 0)
-	if err != nil {
-		return err
-	}
-	if m > 0 && buf[m-1] == '\n' {
-		m--
-	}
-	nbr, _ := strconv.Atoi(string(buf[:m]))
-	out := strconv.AppendInt(buf[:0], int64(nbr+1), 10)
-	out = append(out, '\n')
-	if _, err := unix.Pwrite(fd, out, 0); err != nil {
-		return err
-	}
-	return unix.Ftruncate(fd, int64(len(out)))
-}
-
-func stepRWInPlace(d string, n int) error {
-	path, buf := filepath.Join(d, "parallel.txt"), make([]byte, 64)
-	for range n {
-		if err := rwInPlace(path, buf); err != nil {
-			return err
-		}
-	}
-	return checkCount(path, n)
-}
-
-// stepGoRW is the unlocked increment of pkg/workbook (readOrZero and
-// overwrite in work.go), minus its messages.
-func stepGoRW(d string, n int) error {
-	path := filepath.Join(d, "parallel.txt")
-	for range n {
-		nbr := 0
-		if _, err := os.Stat(path); err == nil {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			nbr, _ = strconv.Atoi(strings.TrimSpace(string(data)))
-		}
-		if err := os.WriteFile(path, []byte(strconv.Itoa(nbr+1)+"\n"), 0o644); err != nil {
-			return err
-		}
-	}
-	return checkCount(path, n)
-}
-
-func stepRWFlock(d string, n int) error {
-	if err := rawLocked(d, n); err != nil {
-		return err
-	}
-	return checkCount(filepath.Join(d, "parallel.txt"), n)
-}
-
-// rawLocked does n cheapest locked increments of d/parallel.txt under
-// d/lock; several processes may run it at once on the same d.
-func rawLocked(d string, n int) error {
-	fd, err := unix.Open(filepath.Join(d, "lock"), unix.O_CREAT|unix.O_RDONLY|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	path, buf := filepath.Join(d, "parallel.txt"), make([]byte, 64)
-	for range n {
-		if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
-			return err
-		}
-		if err := rawIncrement(path, buf); err != nil {
-			return err
-		}
-		if err := unix.Flock(fd, unix.LOCK_UN); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func stepCounter(d string, n int) error {
-	c := workbook.Counter{File: filepath.Join(d, "parallel.txt"), LockFile: filepath.Join(d, "lock"), PerIncrement: true}
-	restore := silenceStdout()
-	err := c.Run(n)
-	restore()
-	if err != nil {
-		return err
-	}
-	return checkCount(c.File, n)
-}
-
-func checkCount(path string, n int) error {
-	got, err := workbook.ReadCount(path)
-	if err != nil {
-		return err
-	}
-	if got != n {
-		return fmt.Errorf("%s: counted %d, want %d", path, got, n)
-	}
-	return nil
-}
-
-// timeStep runs one step of the decomposition in a fresh folder under dir
-// and returns its cost per operation (per increment, for several
-// processes: their wall time divided by all their increments).
-func timeStep(dir string, s step, n int) (time.Duration, error) {
-	d, err := os.MkdirTemp(dir, "step-")
-	if err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(d)
-	if s.procs == 0 {
-		start := time.Now()
-		if err := s.run(d, n); err != nil {
-			return 0, err
-		}
-		return time.Since(start) / time.Duration(n), nil
-	}
-	each := max(n/s.procs, 1)
-	self, err := os.Executable()
-	if err != nil {
-		return 0, err
-	}
-	cmds := make([]*exec.Cmd, s.procs)
-	start := time.Now()
-	for i := range cmds {
-		cmds[i] = exec.Command(self, rawChild, d, strconv.Itoa(each))
-		cmds[i].Stderr = os.Stderr
-		if err := cmds[i].Start(); err != nil {
-			return 0, err
-		}
-	}
-	var errs []error
-	for _, c := range cmds {
-		errs = append(errs, c.Wait())
-	}
-	elapsed := time.Since(start)
-	if err := errors.Join(errs...); err != nil {
-		return 0, fmt.Errorf("%s: %w", s.name, err)
-	}
-	if err := checkCount(filepath.Join(d, "parallel.txt"), each*s.procs); err != nil {
-		return 0, err
-	}
-	return elapsed / time.Duration(each*s.procs), nil
-}
-
-// rawChild is the hidden command line of a contending process of the
-// decomposition: bench -raw-locked-child DIR N runs rawLocked(DIR, N).
-const rawChild = "-raw-locked-child"
-
-func runRawChild(args []string) int {
-	if len(args) != 2 {
-		fmt.Fprintln(os.Stderr, "bench: "+rawChild+" DIR N")
-		return 2
-	}
-	n, err := strconv.Atoi(args[1])
-	if err == nil {
-		err = rawLocked(args[0], n)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench: "+rawChild+":", err)
-		return 1
-	}
-	return 0
 }

@@ -59,11 +59,13 @@ type options struct {
 	RedisCount   int
 	JSON, Chart  string
 	From         string
+	Syscalls     bool
+	Baseline     string
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == rawChild {
-		os.Exit(runRawChild(os.Args[2:]))
+	if len(os.Args) > 1 && (os.Args[1] == lockedChild || os.Args[1] == floorChild) {
+		os.Exit(runChild(os.Args[1:]))
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -128,6 +130,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.JSON, "json", "build/bench/results.json", "also write every measurement here (\"\" = don't)")
 	fs.StringVar(&o.Chart, "chart", "build/bench/benchmarks.png", "draw the chart here (\"\" = don't)")
 	fs.StringVar(&o.From, "from", "", "measure nothing: print the tables and draw the chart of an earlier run's -json file")
+	fs.BoolVar(&o.Syscalls, "syscalls", true, "count each side's system calls per increment (perf, else strace)")
+	fs.StringVar(&o.Baseline, "baseline", "", "an earlier run's -json file on this machine: report every row slower than it (\"nothing slower\")")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -225,6 +229,10 @@ func (o options) wanted(where, name string) bool {
 }
 
 func bench(o options, stdout, stderr io.Writer) (report, error) {
+	base, err := readBaseline(o.Baseline)
+	if err != nil {
+		return report{}, err
+	}
 	rep := report{Started: time.Now(), Load: loadavg(), CPUs: runtime.NumCPU()}
 	rep.Host, _ = os.Hostname()
 	fmt.Fprintf(stderr, "bench: load average %.2f %.2f %.2f on %d CPUs\n", rep.Load[0], rep.Load[1], rep.Load[2], rep.CPUs)
@@ -257,11 +265,18 @@ func bench(o options, stdout, stderr io.Writer) (report, error) {
 	// is on; run it once, on the first folder.
 	exps = append(exps, sharedExperiments(fss[0], works[0], o.GoShared, o.PyShared)...)
 
+	var counter *syscallCounter
+	if o.Syscalls {
+		var err error
+		if counter, err = newSyscallCounter(); err != nil {
+			fmt.Fprintf(stderr, "bench: WARNING: no system call counts (install perf or strace): %v\n", err)
+		}
+	}
 	for _, e := range exps {
 		if !o.wanted(e.Where, e.Name) {
 			continue
 		}
-		rep.Rows = append(rep.Rows, measure(o.tools, e, o.Warmup, o.Pairs, stderr))
+		rep.Rows = append(rep.Rows, measure(o.tools, e, o.Warmup, o.Pairs, counter, stderr))
 	}
 	if o.wanted("", "decomposition") {
 		for i, fs := range fss {
@@ -296,7 +311,7 @@ func bench(o options, stdout, stderr io.Writer) (report, error) {
 
 	// The tables first: a run of minutes must not be lost to a bad -json
 	// or -chart path.
-	err := output(o, rep, stdout, stderr)
+	err = output(o, rep, base, stdout, stderr)
 	if o.JSON != "" {
 		err = errors.Join(err, writeJSON(o.JSON, rep))
 	}
@@ -313,12 +328,46 @@ func replay(o options, stdout, stderr io.Writer) (report, error) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return rep, fmt.Errorf("%s: %w", o.From, err)
 	}
-	return rep, output(o, rep, stdout, stderr)
+	rep.fillFS()
+	base, err := readBaseline(o.Baseline)
+	if err != nil {
+		return rep, err
+	}
+	return rep, output(o, rep, base, stdout, stderr)
+}
+
+// readBaseline reads an earlier run's -json file; nil for "".
+func readBaseline(path string) (*report, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-baseline: %w", err)
+	}
+	var base report
+	if err := json.Unmarshal(b, &base); err != nil {
+		return nil, fmt.Errorf("-baseline %s: %w", path, err)
+	}
+	base.fillFS()
+	return &base, nil
+}
+
+// fillFS gives the rows of a run saved before experiments had FS their file
+// system type, from Where ("tmpfs /dev/shm", "ext4 /tmp"; "shared memory,
+// ..." has none).
+func (rep *report) fillFS() {
+	for i := range rep.Rows {
+		e := &rep.Rows[i].Exp
+		if e.FS == "" && !strings.HasPrefix(e.Where, "shared memory") {
+			e.FS, _, _ = strings.Cut(e.Where, " ")
+		}
+	}
 }
 
 // output prints the report's tables and draws its chart.
-func output(o options, rep report, stdout, stderr io.Writer) error {
-	writeReport(stdout, rep)
+func output(o options, rep report, base *report, stdout, stderr io.Writer) error {
+	writeReport(stdout, rep, base)
 	if o.Chart != "" && len(rep.Rows) > 0 {
 		if err := writeChart(o.Chart, rep.Rows); err != nil {
 			return err
@@ -328,8 +377,8 @@ func output(o options, rep report, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// writeReport prints the tables.
-func writeReport(w io.Writer, rep report) {
+// writeReport prints the tables; base is the -baseline run, if any.
+func writeReport(w io.Writer, rep report, base *report) {
 	fmt.Fprintf(w, "\n## golocks vs Python vs the floor (per increment, median of %d runs after %d warm-up)\n\n", rep.Pairs, rep.Warmup)
 	fmt.Fprintf(w, "%s, %d CPUs, load average %.2f %.2f %.2f before, %.2f %.2f %.2f after; the whole bench took %v.\n\n",
 		rep.Started.UTC().Format("2006-01-02 15:04 MST"), rep.CPUs,
@@ -340,12 +389,13 @@ func writeReport(w io.Writer, rep report) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Times are the run's elapsed_s (worker start to finish, as each tool reports it) divided by the increments asked for.")
 		fmt.Fprintln(w, "Python ÷ golocks > 1: golocks is faster. lost: every run's lost updates, the warm-up first.")
+		fmt.Fprintln(w, "System calls: per increment, each side run twice at a tenth and a fifth of its counts under perf (or strace), the difference divided by the difference in increments (process starts left out).")
 		fmt.Fprintln(w, "Floors:")
 		for _, f := range floorLegend {
 			fmt.Fprintf(w, "- %s: %s\n", f.name, f.text)
 		}
-		fmt.Fprintf(w, "\n## Targets (issue #6; file counter on tmpfs)\n\n")
-		writeTable(w, []string{"target", "measured", "goal", "met"}, targetRows(evalTargets(rep.Rows)))
+		fmt.Fprintf(w, "\n## Targets (issue #12 for the file lock, #6 for shared values)\n\n")
+		writeTable(w, []string{"target", "measured", "goal", "met"}, targetRows(evalTargets(rep.Rows, base)))
 	}
 	if len(rep.Decomposition) > 0 {
 		fmt.Fprintf(w, "\n## One locked increment, piece by piece (one process unless said, median of %d)\n\n", rep.Pairs)

@@ -15,12 +15,19 @@ import (
 // A row is an experiment and everything measured for it. Each slice holds
 // every run in order, the warm-up runs first.
 type row struct {
-	Exp     experiment
-	Warmup  int
-	Golocks []result
-	Python  []result
-	Floor   []result
-	Errors  []string
+	Exp       experiment
+	Warmup    int
+	Golocks   []result
+	Python    []result
+	Floor     []result
+	Contended []result // the contended floor, if the row has one
+	Errors    []string
+
+	// Syscalls is each side's system calls per increment ("golocks",
+	// "Python", "floor", "contended"), counted with SyscallTool; empty if
+	// not counted.
+	Syscalls    map[string]float64 `json:",omitempty"`
+	SyscallTool string             `json:",omitempty"`
 }
 
 // Medians of the cost per increment, warm-up runs left out; NaN where
@@ -28,6 +35,9 @@ type row struct {
 func (r row) golocksMedian() float64 { return medianPerIncrement(r.Golocks, r.Warmup) }
 func (r row) pythonMedian() float64  { return medianPerIncrement(r.Python, r.Warmup) }
 func (r row) floorMedian() float64   { return medianPerIncrement(r.Floor, r.Warmup) }
+func (r row) contendedMedian() float64 {
+	return medianPerIncrement(r.Contended, r.Warmup)
+}
 
 func medianPerIncrement(rs []result, warmup int) float64 {
 	if len(rs) <= warmup {
@@ -59,7 +69,7 @@ func (r row) failures() []string {
 	for _, s := range []struct {
 		tool string
 		rs   []result
-	}{{"golocks", r.Golocks}, {"Python", r.Python}, {"floor", r.Floor}} {
+	}{{"golocks", r.Golocks}, {"Python", r.Python}, {"floor", r.Floor}, {"contended floor", r.Contended}} {
 		for i, res := range s.rs {
 			if res.Lost != 0 {
 				f = append(f, fmt.Sprintf("%s run %d lost %d of %d updates", s.tool, i+1, res.Lost, res.Expected))
@@ -78,8 +88,9 @@ type tools struct {
 }
 
 // measure runs exp warmup+pairs times, alternately: golocks, Python, floor,
-// golocks, Python, floor, ... progress gets a line per round.
-func measure(t tools, exp experiment, warmup, pairs int, progress io.Writer) row {
+// contended floor, golocks, Python, ... progress gets a line per round.
+// Then, if counter is not nil, it counts each side's system calls.
+func measure(t tools, exp experiment, warmup, pairs int, counter *syscallCounter, progress io.Writer) row {
 	r := row{Exp: exp, Warmup: warmup}
 	for i := range warmup + pairs {
 		fmt.Fprintf(progress, "  %-72s run %d/%d", exp.Name, i+1, warmup+pairs)
@@ -93,13 +104,31 @@ func measure(t tools, exp experiment, warmup, pairs int, progress io.Writer) row
 			res, err := exp.Floor()
 			r.add(&r.Floor, "floor", res, err)
 		}
+		if exp.Contended != nil {
+			res, err := exp.Contended()
+			r.add(&r.Contended, "contended floor", res, err)
+		}
 		fmt.Fprintf(progress, "\r")
 		if len(r.Errors) > 0 {
 			break // one failure says it; don't spend minutes repeating it
 		}
 	}
-	fmt.Fprintf(progress, "  %-72s golocks %s, Python %s, floor %s\n", exp.Name,
+	fmt.Fprintf(progress, "  %-72s golocks %s, Python %s, floor %s", exp.Name,
 		formatSeconds(r.golocksMedian()), formatSeconds(r.pythonMedian()), formatSeconds(r.floorMedian()))
+	if exp.Contended != nil {
+		fmt.Fprintf(progress, ", contended %s", formatSeconds(r.contendedMedian()))
+	}
+	if counter != nil && len(r.Errors) == 0 {
+		per, err := countSyscalls(t, counter, exp)
+		if err != nil {
+			r.Errors = append(r.Errors, fmt.Sprintf("counting system calls: %v", err))
+		}
+		if len(per) > 0 {
+			r.Syscalls, r.SyscallTool = per, counter.Tool
+			fmt.Fprintf(progress, "; system calls %s", formatSyscalls(r))
+		}
+	}
+	fmt.Fprintln(progress)
 	return r
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,7 +13,8 @@ import (
 // medians of the measured runs (warm-up left out).
 var tableHeader = []string{
 	"where", "experiment", "golocks", "Python", "Python ÷ golocks",
-	"floor", "golocks ÷ floor", "lost, golocks", "lost, Python",
+	"floor", "golocks ÷ floor", "contended floor (÷ floor)",
+	"system calls golocks / Python / floor", "lost, golocks", "lost, Python",
 }
 
 // tableRows turns rows into the main table's cells.
@@ -28,13 +30,47 @@ func tableRows(rows []row) [][]string {
 		if len(r.failures()) > 0 {
 			name += " **FAILED**"
 		}
+		contended := "—"
+		if len(r.Contended) > 0 {
+			c := r.contendedMedian()
+			contended = formatSeconds(c) + " (" + formatRatio(c/f) + ")"
+		}
 		out = append(out, []string{
 			r.Exp.Where, name, formatSeconds(g), py, formatRatio(p / g),
-			formatSeconds(f) + " " + r.Exp.FloorName, formatRatio(g / f),
-			formatLost(lostOf(r.Golocks)), lostPy,
+			formatSeconds(f) + " " + r.Exp.FloorName, formatRatio(g / f), contended,
+			formatSyscalls(r), formatLost(lostOf(r.Golocks)), lostPy,
 		})
 	}
 	return out
+}
+
+// formatSyscalls prints a row's system calls per increment as
+// "20.2 / 31.0 / 20.0" (golocks / Python / floor), "—" where not counted.
+func formatSyscalls(r row) string {
+	if len(r.Syscalls) == 0 {
+		return "—"
+	}
+	var parts []string
+	for _, side := range []string{"golocks", "Python", "floor"} {
+		if v, ok := r.Syscalls[side]; ok {
+			parts = append(parts, formatCount(v))
+		} else {
+			parts = append(parts, "—")
+		}
+	}
+	s := strings.Join(parts, " / ")
+	if v, ok := r.Syscalls["contended"]; ok {
+		s += " (contended " + formatCount(v) + ")"
+	}
+	return s
+}
+
+// formatCount prints a count per increment: "20.2", "0.00", "1.25".
+func formatCount(v float64) string {
+	if v >= 10 {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
 // writeTable writes a Markdown table whose columns line up in a terminal

@@ -5,57 +5,50 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
-// DefaultTimeout bounds Lock and every call of a Wrap'd function. Change it
-// (before starting workers) when a holder legitimately keeps the lock
-// longer; use LockTimeout or LockContext for a one-off bound.
-var DefaultTimeout = 10 * time.Second
+// DefaultTimeout is how long Lock waits on a new Lock, until SetTimeout
+// changes it for that Lock.
+const DefaultTimeout = 10 * time.Second
 
-// Lock is one inter-process lock on a lock file. Use one *Lock per
+// A Lock is one inter-process lock on a lock file. Use one *Lock per
 // process (or per worker) and share it freely between goroutines: they
 // exclude each other as well as other processes. Make it with New; the
-// zero value is not usable.
+// zero value is not usable. Close it when done.
 //
 // Unlike sync.Mutex, locking never waits forever (the wait ends in a
 // *TimeoutError) and unlocking an unlocked Lock is an error, not a crash.
-//
-// A Lock that finds the file lock taken by another process retries it for
-// up to 50 µs before it sleeps in flock(2): a counter increment holds it for
-// about 10 µs, and being woken costs as much. Where waits turn out long, the
-// Lock spins less.
-//
-// A wait for a lock held by another handle that times out leaves a small
-// waiter behind (a goroutine, a thread blocked in flock(2) and a file
-// descriptor) until the holder lets go: flock(2) cannot be interrupted.
-// The waiter then takes the lock and drops it at once. A few timeouts cost
-// nothing that matters; a loop retrying forever against a stuck holder
-// would pile them up.
 type Lock struct {
-	path string
+	path    string
+	timeout atomic.Int64 // Lock's bound, in nanoseconds (SetTimeout)
 
 	// sem holds a token while one goroutine of this process holds the lock
-	// or is acquiring the file lock. A channel rather than a sync.Mutex
-	// because waiting on it must honour a timeout or a context.
+	// or is acquiring the file lock: the in-process half of the lock. A
+	// channel rather than a sync.Mutex because waiting on it must end at a
+	// bound, a context or an interrupted cell.
 	sem chan struct{}
 
-	mu     sync.Mutex   // guards fl and locked
-	fl     *flock.Flock // the handle; nil = make a fresh one on next use
-	locked bool         // the file lock is held through fl
+	// closing is closed by Close: it ends the waits in progress.
+	closing chan struct{}
 
-	// spin is how long a Lock that finds the file lock busy retries it
-	// before blocking (see spinFile); read and written only with sem held.
-	spin time.Duration
+	mu     sync.Mutex // guards the fields below; never held while waiting
+	closed bool
+	main   *file   // the descriptor Lock and TryLock try first; nil until first used
+	held   *file   // the descriptor holding the file lock, nil if not held
+	waiter *waiter // the blocking wait in progress or left by a timed-out call
+	spare  *file   // a second descriptor, for the next waiter
 }
 
-// New returns the lock for the lock file at path. Nothing is opened yet:
-// the file is created on the first Lock if it is missing, and a bad path
-// (a directory, a missing parent directory) shows up as Lock's error.
+// New returns the lock for the lock file at path, waiting at most
+// DefaultTimeout in Lock. Nothing is opened yet: the file is created on the
+// first Lock if it is missing, and a bad path (a directory, a missing
+// parent directory) shows up as Lock's error.
 func New(path string) *Lock {
-	return &Lock{path: path, sem: make(chan struct{}, 1), spin: maxSpin}
+	l := &Lock{path: path, sem: make(chan struct{}, 1), closing: make(chan struct{})}
+	l.timeout.Store(int64(DefaultTimeout))
+	return l
 }
 
 // Path returns the lock file's path as given to New.
@@ -66,10 +59,32 @@ func (l *Lock) Path() string {
 	return l.path
 }
 
-// Lock takes the lock, waiting at most DefaultTimeout. Use it for the
+// SetTimeout sets how long Lock waits, and LockContext with a context that
+// has no deadline; d <= 0 makes them try once. It is safe to call at any
+// time, from any goroutine: a wait already under way keeps its bound.
+func (l *Lock) SetTimeout(d time.Duration) {
+	if l != nil {
+		l.timeout.Store(int64(d))
+	}
+}
+
+// Timeout returns the bound that SetTimeout set (DefaultTimeout for a new
+// Lock).
+func (l *Lock) Timeout() time.Duration {
+	if l == nil {
+		return 0
+	}
+	return time.Duration(l.timeout.Load())
+}
+
+// Lock takes the lock, waiting at most l.Timeout(). Use it for the
 // ordinary "take turns" case; pair it with Unlock (defer l.Unlock()).
+// In a notebook the wait also ends when the cell is interrupted.
 func (l *Lock) Lock() error {
-	return l.lock(nil, DefaultTimeout)
+	if l == nil {
+		return errNil
+	}
+	return l.lock(nil, l.Timeout())
 }
 
 // LockTimeout takes the lock, waiting at most d. With d <= 0 it tries once
@@ -78,15 +93,16 @@ func (l *Lock) LockTimeout(d time.Duration) error {
 	return l.lock(nil, d)
 }
 
-// LockContext takes the lock, waiting until ctx is done. A deadline that
-// passes gives a *TimeoutError (errors.Is ErrTimeout and
-// context.DeadlineExceeded); a cancelled ctx gives an error wrapping
-// context.Canceled.
+// LockContext takes the lock, waiting until ctx is done, and at most
+// l.Timeout() if ctx has no deadline: every wait is bounded. A deadline
+// that passes gives a *TimeoutError that also matches
+// context.DeadlineExceeded; a cancelled ctx gives an error wrapping its
+// cause and context.Canceled. A free lock is taken even if ctx is done.
 func (l *Lock) LockContext(ctx context.Context) error {
 	if ctx == nil {
 		return fmt.Errorf("lock %s: nil context", l.Path())
 	}
-	return l.lock(ctx, 0)
+	return l.lock(ctx, l.Timeout())
 }
 
 // TryLock takes the lock if it is free right now and reports whether it
@@ -109,41 +125,93 @@ func (l *Lock) TryLock() (bool, error) {
 }
 
 // Unlock releases the lock. Any goroutine may call it, as with sync.Mutex;
-// calling it when the lock is not held returns an error.
-//
-// gofrs' Unlock also closes the descriptor, so the next Lock reopens the
-// lock file: about 5 µs, a small part of a locked file update.
+// calling it when the lock is not held returns an error wrapping
+// ErrNotLocked.
 func (l *Lock) Unlock() error {
 	if err := l.check(); err != nil {
 		return err
 	}
 	l.mu.Lock()
-	if !l.locked {
+	if l.closed {
 		l.mu.Unlock()
-		return fmt.Errorf("unlock %s: %w", l.path, errNotLocked)
+		return fmt.Errorf("unlock %s: %w", l.path, ErrClosed)
 	}
-	fl := l.fl
-	l.locked = false
-	l.mu.Unlock()
-
-	err := fl.Unlock()
+	f := l.held
+	if f == nil {
+		l.mu.Unlock()
+		return fmt.Errorf("unlock %s: %w", l.path, ErrNotLocked)
+	}
+	l.held = nil
+	err := f.unlock()
 	if err != nil {
-		// The handle's state is unknown: never reuse it. (flock(LOCK_UN) on
-		// an open descriptor does not fail in practice.)
-		l.mu.Lock()
-		l.fl = nil
-		l.mu.Unlock()
+		// The descriptor's state is unknown: never use it again.
+		// (flock(LOCK_UN) on an open descriptor does not fail in practice;
+		// closing it drops any lock it has.)
+		l.forget(f)
 		err = fmt.Errorf("unlock %s: %w", l.path, err)
+	} else if f != l.main {
+		// A waiter's descriptor: the next waiter's. (There is no spare while
+		// a waiter's descriptor holds: that waiter took it.)
+		if l.spare == nil {
+			l.spare = f
+		} else {
+			_ = f.close()
+		}
 	}
+	l.mu.Unlock()
 	<-l.sem
 	return err
 }
 
-var errNotLocked = errors.New("not locked")
+// Close releases the lock if it is held and closes the lock file's
+// descriptors. Call it when the Lock is no longer needed (a Lock that is
+// garbage collected has its descriptors closed too, later). After Close,
+// Lock, TryLock and Unlock return an error wrapping ErrClosed; waits in
+// progress end with that error. A blocking wait that an earlier call left
+// behind (see Lock) ends when the lock's holder lets go.
+func (l *Lock) Close() error {
+	if err := l.check(); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return fmt.Errorf("close %s: %w", l.path, ErrClosed)
+	}
+	l.closed = true
+	close(l.closing)
+	var err error
+	if l.held != nil {
+		// Closing its descriptor below drops the file lock; give the
+		// in-process half back too, so that goroutines waiting for it
+		// get ErrClosed now rather than at their bound.
+		if l.held != l.main {
+			err = l.held.close()
+		}
+		l.held = nil
+		<-l.sem
+	}
+	for _, f := range []*file{l.main, l.spare} {
+		if f != nil {
+			err = errors.Join(err, f.close())
+		}
+	}
+	l.main, l.spare = nil, nil
+	if err != nil {
+		return fmt.Errorf("close %s: %w", l.path, err)
+	}
+	return nil
+}
+
+// errNil is the error of every method on a nil *Lock.
+var errNil = errors.New("filelock: method called on a nil *Lock")
 
 // check turns misuse into errors: the library must not panic in a kernel.
 func (l *Lock) check() error {
-	if l == nil || l.sem == nil {
+	if l == nil {
+		return errNil
+	}
+	if l.sem == nil {
 		return errors.New("filelock: use of a Lock not made by New")
 	}
 	if l.path == "" {
@@ -152,156 +220,83 @@ func (l *Lock) check() error {
 	return nil
 }
 
-// lock is Lock, LockTimeout and LockContext: ctx if not nil, else a wait of
-// at most d.
+// lock is Lock, LockTimeout and LockContext: a wait bounded by d, or by
+// ctx's deadline if ctx has one.
+//
+// The fast path, a free lock, is a channel send and one flock(2): no
+// clock reading, no timer, no allocation.
 func (l *Lock) lock(ctx context.Context, d time.Duration) error {
 	if err := l.check(); err != nil {
 		return err
 	}
-	start := time.Now()
-	if ctx != nil && ctx.Err() != nil {
-		return l.waitError(ctx, start)
-	}
-
-	// Fast path, no allocation and no timer: nobody in this process holds
-	// the lock and the file lock is free. This is the common case, and the
-	// per-increment counters call it thousands of times.
-	haveSem := false
+	once := d <= 0 && (ctx == nil || !hasDeadline(ctx)) // a bound of 0: try once
 	select {
 	case l.sem <- struct{}{}:
-		haveSem = true
 		ok, err := l.tryFile()
-		if err != nil || ok {
+		if ok || err != nil {
 			if err != nil {
 				<-l.sem
 			}
 			return err
 		}
+		if once {
+			<-l.sem
+			return l.timeoutError(0)
+		}
+		return l.wait(ctx, d, true)
 	default:
 	}
-	if ctx == nil && d <= 0 {
-		if haveSem {
-			<-l.sem
-		}
-		return newTimeoutError(l.path, 0)
+	if once {
+		return l.timeoutError(0)
 	}
-	if haveSem {
-		if ok, err := l.spinFile(ctx, start, d); err != nil || ok {
-			if err != nil {
-				<-l.sem
-			}
-			return err
-		}
-	}
-	if ctx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(context.Background(), start.Add(d))
-		defer cancel()
-	}
-
-	if !haveSem {
-		select {
-		case l.sem <- struct{}{}:
-		case <-ctx.Done():
-			return l.waitError(ctx, start)
-		}
-	}
-	if err := l.waitFile(ctx, start); err != nil {
-		<-l.sem
-		return err
-	}
-	l.adaptSpin(time.Since(start))
-	return nil
+	return l.wait(ctx, d, false)
 }
 
-// maxSpin bounds spinFile. A file lock guarding a counter increment is held
-// for about 10 µs on tmpfs; a waiter that blocks in flock(2) instead is woken
-// by the kernel when the holder lets go, and on an idle machine (a virtual
-// one above all) waking a thread asleep on another core costs about as much
-// as the hold itself: measured on 2 cores, 2 processes taking turns per
-// increment took 16 µs per increment blocking at once, 10 µs spinning first
-// (1 process alone: 9 µs). See docs/benchmarks.md.
-const maxSpin = 50 * time.Microsecond
-
-// spinFile retries the file lock without blocking for a short while: until
-// l.spin has passed since start, and never past the caller's bound (d, or
-// ctx's deadline when ctx is not nil). Each try is one TryLock. The caller
-// holds sem.
-func (l *Lock) spinFile(ctx context.Context, start time.Time, d time.Duration) (bool, error) {
-	limit := l.spin
-	if ctx == nil {
-		limit = min(limit, d)
-	} else if dl, ok := ctx.Deadline(); ok {
-		limit = min(limit, dl.Sub(start))
-	}
-	for time.Since(start) < limit {
-		if ok, err := l.tryFile(); err != nil || ok {
-			return ok, err
-		}
-	}
-	return false, nil
+func hasDeadline(ctx context.Context) bool {
+	_, ok := ctx.Deadline()
+	return ok
 }
 
-// adaptSpin tunes the spin after a blocking wait of waited that ended with
-// the lock. Where holds are long (a lock held per call, or an increment on
-// ext4, which flushes the rewritten file: ~150 µs) spinning only burns CPU
-// and slows the holder, so a long wait halves the spin; a short one, which a
-// longer spin would have saved, restores it. The caller holds sem.
-func (l *Lock) adaptSpin(waited time.Duration) {
-	if waited <= 2*maxSpin {
-		l.spin = maxSpin
-	} else {
-		l.spin /= 2
-	}
-}
-
-// handle returns the current flock handle, making one if needed.
-func (l *Lock) handle() *flock.Flock {
+// tryFile takes the file lock on the main descriptor without waiting,
+// opening it on first use. The caller holds sem.
+//
+// A blocking wait left behind by an earlier call (l.waiter) waits on another
+// descriptor, so trying this one is safe: flock(2) sees two descriptions of
+// one file as two holders. On one description, a pending blocking request
+// would instead be granted at once as a "conversion" of the lock that a
+// try had meanwhile taken, and the waiter would then drop it.
+func (l *Lock) tryFile() (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fl == nil {
-		// 0644: other users' processes may open the lock file read-only and
-		// take the lock too (flock needs no write access), as with a shared
-		// /tmp/tmp_lock on a class machine. The file is never removed: a
-		// waiter may already have it open, and would then hold a lock on a
-		// deleted file while a newcomer locks a new file of the same name.
-		l.fl = flock.New(l.path, flock.SetPermissions(0o644))
+	if l.closed {
+		return false, fmt.Errorf("lock %s: %w", l.path, ErrClosed)
 	}
-	return l.fl
-}
-
-// setLocked records that fl now holds the file lock.
-func (l *Lock) setLocked() {
-	l.mu.Lock()
-	l.locked = true
-	l.mu.Unlock()
-}
-
-// tryFile takes the file lock without waiting. The caller holds sem.
-func (l *Lock) tryFile() (bool, error) {
-	ok, err := l.handle().TryLock()
+	if l.main == nil {
+		f, err := openFile(l.path)
+		if err != nil {
+			return false, fmt.Errorf("lock %s: %w", l.path, err)
+		}
+		l.main = f
+	}
+	ok, err := l.main.tryLock()
 	if err != nil {
+		l.forget(l.main)
 		return false, fmt.Errorf("lock %s: %w", l.path, err)
 	}
 	if ok {
-		l.setLocked()
+		l.held = l.main
 	}
 	return ok, nil
 }
 
-// waitError builds the error for a wait that ctx ended without the lock.
-//
-// A passed deadline reports the wait as the time from start to the
-// deadline: that is the bound the caller chose ("timed out after 200ms"),
-// while the clock would add the timer's lateness ("201ms").
-func (l *Lock) waitError(ctx context.Context, start time.Time) error {
-	cause := ctx.Err()
-	if !errors.Is(cause, context.DeadlineExceeded) {
-		return fmt.Errorf("lock %s: %w", l.path, cause)
+// forget closes f, a descriptor in an unknown state, and stops using it.
+// The caller holds mu.
+func (l *Lock) forget(f *file) {
+	_ = f.close()
+	switch f {
+	case l.main:
+		l.main = nil
+	case l.spare:
+		l.spare = nil
 	}
-	waited := time.Since(start)
-	if dl, ok := ctx.Deadline(); ok && dl.After(start) && dl.Sub(start) < waited {
-		waited = dl.Sub(start)
-	}
-	return newTimeoutError(l.path, waited)
 }

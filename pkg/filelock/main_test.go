@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/internal/reexec"
 	"github.com/golocks/golocks/pkg/filelock"
 )
@@ -18,6 +19,10 @@ import (
 // internal/reexec): TestMain runs the role instead of the tests.
 func TestMain(m *testing.M) {
 	reexec.Main(runHelper)
+	if err := celltest.Install(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	os.Exit(m.Run())
 }
 
@@ -30,6 +35,7 @@ func runHelper(role string, args []string) int {
 				return err
 			}
 			l := filelock.New(args[2])
+			defer l.Close()
 			for range n {
 				if err := l.Lock(); err != nil {
 					return err
@@ -54,7 +60,7 @@ func runHelper(role string, args []string) int {
 				}
 			}
 			return nil
-		case "raw-increment": // n counterFile lockFile: gofrs alone
+		case "raw-increment": // n counterFile lockFile: flock(2) alone
 			n, err := strconv.Atoi(args[0])
 			if err != nil {
 				return err

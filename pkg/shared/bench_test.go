@@ -2,6 +2,7 @@ package shared
 
 import (
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 )
 
@@ -51,4 +52,47 @@ func BenchmarkMutexUncontended(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// What the ways of making Close safe cost the fast paths (see
+// mapping.close): a reference count taken around each Get and each
+// Lock+Unlock, against the private copy this package uses (which costs
+// them nothing). go test -bench Close ./pkg/shared
+func BenchmarkCloseDesign(b *testing.B) {
+	v, err := OpenValue(filepath.Join(b.TempDir(), "value"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	var refs atomic.Int64
+	var sink int64
+	b.Run("get", func(b *testing.B) {
+		for b.Loop() {
+			sink += v.Get()
+		}
+	})
+	b.Run("get-refcount", func(b *testing.B) {
+		for b.Loop() {
+			refs.Add(1)
+			sink += v.Get()
+			refs.Add(-1)
+		}
+	})
+	b.Run("lock", func(b *testing.B) {
+		for b.Loop() {
+			v.Lock()
+			v.Unlock()
+		}
+	})
+	b.Run("lock-refcount", func(b *testing.B) {
+		for b.Loop() {
+			refs.Add(1)
+			v.Lock()
+			refs.Add(-1)
+			refs.Add(1)
+			v.Unlock()
+			refs.Add(-1)
+		}
+	})
+	_ = sink
 }

@@ -16,9 +16,9 @@
 //
 // # The cross-process lock
 //
-// The lock is a futex-based mutex on a 32-bit word in the mapped file. The
-// word is 0 when the lock is free; otherwise it holds the holder's process id
-// (low 30 bits) and a "waiters" bit. Taking a free lock is one
+// The lock is a futex-based mutex on a 64-bit word in the mapped file. The
+// word is 0 when the lock is free; otherwise it holds the holder's process
+// id and start time, and a "waiters" bit. Taking a free lock is one
 // compare-and-swap, releasing it one more, with no system call; a process that
 // finds the lock taken spins briefly, then sleeps in the kernel
 // (futex(FUTEX_WAIT)) until the holder's Unlock wakes it. It sleeps in slices
@@ -28,15 +28,20 @@
 // POSIX semaphore, stays taken forever when its holder dies; flock(2) is
 // released by the kernel but costs a system call per lock and unlock.
 //
-// Every Lock is bounded: Lock waits at most [DefaultTimeout], LockTimeout and
-// LockContext take their own bound, and an expired wait returns a
-// [*TimeoutError] (errors.Is(err, ErrTimeout)) naming the file, how long it
-// waited and the holder's process id.
+// Every wait is bounded: Lock waits at most the value's Timeout
+// ([DefaultTimeout] until SetTimeout changes it), LockTimeout and
+// LockContext take their own bound (a context without a deadline is still
+// held to Timeout), and an expired wait returns a [*TimeoutError]
+// (errors.Is(err, ErrTimeout)) naming the file, how long it waited and the
+// holder. In a notebook a wait also ends when the cell is interrupted (the
+// error wraps cell.ErrInterrupted). The errors are package lockerr's, the
+// same in every golocks lock.
 //
 // Limits, stated honestly:
-//   - Liveness is judged by process id. If the holder dies and the system gives
-//     its id to a new process before a waiter notices, the waiter believes the
-//     holder alive and its Lock times out (with the error naming that pid).
+//   - Liveness is judged by the holder's pid and start time (Linux
+//     /proc/PID/stat), so a dead holder whose pid now belongs to another
+//     process, even to this one, is known to be dead. A holder that could
+//     not read its own start time is judged by pid alone.
 //   - All processes that share a lock must be in the same PID namespace (the
 //     same container): a pid written by a process in another namespace means
 //     nothing here, and a waiter could take over a lock whose holder is alive.
@@ -45,13 +50,19 @@
 //     value is simply the last one the holder stored.
 //   - The lock is per process, not per goroutine: goroutines of one process
 //     exclude each other (the compare-and-swap sees the word taken), but any
-//     goroutine of the holder process may Unlock it, as with sync.Mutex.
+//     goroutine of the holder process may Unlock it, through any handle of
+//     the same file, as with sync.Mutex.
 //   - sync/atomic on memory shared between processes is not promised by the Go
 //     memory model or any other spec; it holds in practice on amd64 and arm64
-//     for aligned words, which is what this package uses (the value is 8-byte
-//     aligned, the lock word 4-byte aligned, both inside one page).
+//     for aligned words, which is what this package uses (the value and the
+//     lock word are 8-byte aligned, inside one page).
+//   - Close never unmaps: a closed value keeps a private copy of its page
+//     (4 KiB of memory) for the life of the process, so that a goroutine
+//     still using it reads and writes that copy instead of faulting.
 //   - Never truncate or rewrite a mapped file while a process has it open:
 //     touching a mapping whose file shrank kills the process with SIGBUS.
+//   - Files written by golocks before the start time was added (layout
+//     version 1) are refused with an error saying so: delete them.
 //
 // The cross-process lock needs Linux futexes: on other systems OpenValue and
 // OpenMutex return an error wrapping [ErrNotSupported]. OpenRaw works on any

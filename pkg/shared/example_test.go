@@ -1,9 +1,11 @@
 package shared_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/golocks/golocks/pkg/shared"
 )
@@ -25,7 +27,7 @@ func ExampleOpenValue() {
 	}
 	defer v.Close()
 
-	if err := v.Lock(); err != nil { // waits at most shared.DefaultTimeout
+	if err := v.Lock(); err != nil { // waits at most v.Timeout()
 		fmt.Println(err)
 		return
 	}
@@ -93,4 +95,45 @@ func ExampleOpenMutex() {
 	}
 	fmt.Println(r.Get())
 	// Output: 3
+}
+
+// Every wait is bounded. A lock held too long ends the wait in a
+// *TimeoutError that names the holder: here this very process, which took
+// the lock through another handle and never unlocked it.
+func ExampleValue_LockTimeout() {
+	dir, err := os.MkdirTemp("", "shared-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "counter")
+
+	a, err := shared.OpenValue(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer a.Close()
+	b, err := shared.OpenValue(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer b.Close()
+
+	if err := a.Lock(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = b.LockTimeout(50 * time.Millisecond)
+	fmt.Println("busy:", errors.Is(err, shared.ErrTimeout))
+	var te *shared.TimeoutError
+	if errors.As(err, &te) {
+		fmt.Println("held by:", te.HolderName)
+	}
+	a.Unlock()
+	// Output:
+	// busy: true
+	// held by: this process: a missing Unlock?
 }

@@ -95,14 +95,14 @@ func TestGoroutinesExcludeEachOther(t *testing.T) {
 // A damaged word (waiters bit, no pid) is not a live holder.
 func TestDamagedWordTakenOver(t *testing.T) {
 	l, pl := openLocker(t, "mutex", filepath.Join(t.TempDir(), "lock"))
-	atomic.StoreUint32(pl.word, waitersBit)
+	atomic.StoreUint64(pl.word, waitersBit)
 	if err := l.LockTimeout(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Unlock(); err != nil {
 		t.Fatal(err)
 	}
-	if w := atomic.LoadUint32(pl.word); w != 0 {
+	if w := atomic.LoadUint64(pl.word); w != 0 {
 		t.Fatalf("word %#x after Unlock, want 0", w)
 	}
 }

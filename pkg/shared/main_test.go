@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/internal/reexec"
 )
 
@@ -24,6 +25,10 @@ func TestMain(m *testing.M) {
 		}
 		return 0
 	})
+	if err := celltest.Install(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	os.Exit(m.Run())
 }
 
@@ -75,11 +80,20 @@ func runChild(role string, args []string) error {
 			return err
 		}
 		fmt.Println("waiting")
-		timedOut, err := futexWait(mu.lk.word, uint32(val), 10*time.Second)
+		timedOut, err := futexWait(mu.lk.low, uint32(val), 10*time.Second)
 		fmt.Printf("timedOut=%v err=%v\n", timedOut, err)
 		return nil
 	case "exit":
 		return nil
+	case "idle": // stay alive, holding nothing, until stdin closes
+		fmt.Println("ready")
+		_, err := in.ReadString('\n')
+		if err == io.EOF {
+			return nil
+		}
+		return err
+	case "close-in-use": // kind path: Close while goroutines use the value
+		return closeInUse(args[0], args[1])
 	}
 	return fmt.Errorf("unknown role %q", role)
 }

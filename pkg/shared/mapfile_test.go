@@ -108,10 +108,12 @@ func TestForeignFileUntouched(t *testing.T) {
 		{"text", []byte("my precious notes\n"), openValue, "18 bytes"},
 		{"empty", nil, openMutex, "0 bytes"},
 		{"same size, no magic", []byte(strings.Repeat("x", 32)), openValue, "no golocks header"},
-		{"other version", header(2, kindValue, 32), openValue, "version 2"},
-		{"mutex opened as raw", header(1, kindMutex, 24), openRaw, "holds a golocks mutex, not a raw value"},
-		{"raw opened as mutex", header(1, kindRaw, 24), openMutex, "holds a golocks raw value, not a mutex"},
-		{"value opened as raw", header(1, kindValue, 32), openRaw, "32 bytes"},
+		{"older version", header(1, kindValue, 32), openValue, "format version 1, this library reads version 2 (written by an older golocks: delete the file to start over"},
+		{"older mutex", header(1, kindMutex, 24), openMutex, "format version 1"},
+		{"newer version", header(fileVersion+1, kindValue, 32), openValue, "written by a newer golocks"},
+		{"mutex opened as raw", header(fileVersion, kindMutex, 24), openRaw, "holds a golocks mutex, not a raw value"},
+		{"raw opened as mutex", header(fileVersion, kindRaw, 24), openMutex, "holds a golocks raw value, not a mutex"},
+		{"value opened as raw", header(fileVersion, kindValue, 32), openRaw, "32 bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -11,4 +11,4 @@ func mmap(f *os.File, size int) ([]byte, error) {
 	return nil, fmt.Errorf("mapping a file: %w", ErrNotSupported)
 }
 
-func munmap(b []byte) error { return nil }
+func retire(b []byte) error { return nil }

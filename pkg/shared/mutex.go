@@ -3,7 +3,6 @@ package shared
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -20,7 +19,6 @@ import (
 type Mutex struct {
 	lk plock
 	m  *mapping
-	mu sync.Mutex // serialises Close
 }
 
 // OpenMutex opens the mutex in the file at path, creating the file (mode
@@ -34,17 +32,19 @@ func OpenMutex(path string) (*Mutex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Mutex{m: m, lk: plock{word: m.uint32At(mlockOffset), path: path}}, nil
+	mu := &Mutex{m: m}
+	mu.lk.init(m, mlockOffset)
+	return mu, nil
 }
 
-// Lock takes the mutex, waiting at most DefaultTimeout. If the holder died,
+// Lock takes the mutex, waiting at most mu.Timeout(). If the holder died,
 // Lock takes the mutex over. On timeout it returns a *TimeoutError naming
-// the holder.
+// the holder; in a notebook the wait also ends when the cell is interrupted.
 func (mu *Mutex) Lock() error {
 	if mu == nil {
 		return errNil
 	}
-	return mu.lk.lockTimeout(DefaultTimeout)
+	return mu.lk.lockTimeout(mu.Timeout())
 }
 
 // LockTimeout is Lock waiting at most d; with d <= 0 it tries once.
@@ -55,9 +55,9 @@ func (mu *Mutex) LockTimeout(d time.Duration) error {
 	return mu.lk.lockTimeout(d)
 }
 
-// LockContext is Lock waiting until ctx is done (noticed within 20 ms). A
-// ctx without a deadline is still bounded by DefaultTimeout. A free mutex is
-// taken even if ctx is already done.
+// LockContext is Lock waiting until ctx is done (noticed within 20 ms), and
+// at most mu.Timeout() if ctx has no deadline. A free mutex is taken even if
+// ctx is already done.
 func (mu *Mutex) LockContext(ctx context.Context) error {
 	if mu == nil {
 		return errNil
@@ -83,27 +83,41 @@ func (mu *Mutex) Unlock() error {
 	return mu.lk.unlock()
 }
 
+// SetTimeout sets how long Lock waits, and LockContext with a context that
+// has no deadline; d <= 0 makes them try once. It is safe to call at any
+// time, from any goroutine: a wait already under way keeps its bound.
+func (mu *Mutex) SetTimeout(d time.Duration) {
+	if mu != nil {
+		mu.lk.timeout.Store(int64(d))
+	}
+}
+
+// Timeout returns the bound that SetTimeout set (DefaultTimeout for a
+// newly opened Mutex).
+func (mu *Mutex) Timeout() time.Duration {
+	if mu == nil {
+		return 0
+	}
+	return time.Duration(mu.lk.timeout.Load())
+}
+
 // Path returns the path the Mutex was opened with.
 func (mu *Mutex) Path() string {
 	if mu == nil {
 		return ""
 	}
-	return mu.lk.path
+	return mu.m.path
 }
 
-// Close unmaps the file; the file stays. Close does not release the mutex if
-// this process holds it: Unlock first. After Close, the other methods return
-// an error wrapping ErrClosed. Close must not run at the same time as other
-// methods of the same Mutex.
+// Close detaches the Mutex from the file; the file stays. Close does not
+// release the mutex if this process holds it: Unlock first (if the process
+// exits instead, other processes take it over). After Close, the other
+// methods return an error wrapping ErrClosed, and waits in progress end
+// with that error. Any goroutine may still use the Mutex while or after it
+// is closed: never a crash.
 func (mu *Mutex) Close() error {
 	if mu == nil {
 		return errNil
 	}
-	mu.mu.Lock()
-	defer mu.mu.Unlock()
-	if mu.lk.closed.Load() {
-		return mu.lk.closedErr("close")
-	}
-	mu.lk.closed.Store(true)
-	return mu.m.unmap()
+	return mu.m.close(mu.lk.close)
 }

@@ -1,10 +1,6 @@
 package shared
 
-import (
-	"fmt"
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // RawValue is an int64 shared by every process that opens the same file,
 // without a lock: Python's multiprocessing.RawValue('q', 0).
@@ -17,11 +13,8 @@ import (
 //
 // A RawValue is safe for concurrent use by goroutines.
 type RawValue struct {
-	val  atomic.Pointer[int64] // into the mapping; after Close, a private copy
-	m    *mapping
-	path string
-	mu   sync.Mutex // serialises Close
-	shut bool
+	val *int64 // in the mapping (after Close, in its private copy)
+	m   *mapping
 }
 
 // OpenRaw opens the shared raw value in the file at path, creating the file
@@ -32,43 +25,34 @@ func OpenRaw(path string) (*RawValue, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &RawValue{m: m, path: path}
-	r.val.Store(m.int64At(valueOffset))
-	return r, nil
+	return &RawValue{m: m, val: m.int64At(valueOffset)}, nil
 }
 
 // Get returns the value (one atomic load).
-func (r *RawValue) Get() int64 { return atomic.LoadInt64(r.val.Load()) }
+func (r *RawValue) Get() int64 { return atomic.LoadInt64(r.val) }
 
 // Set stores x (one atomic store).
-func (r *RawValue) Set(x int64) { atomic.StoreInt64(r.val.Load(), x) }
+func (r *RawValue) Set(x int64) { atomic.StoreInt64(r.val, x) }
 
 // Add adds d and returns the new value, as one atomic read-modify-write.
-func (r *RawValue) Add(d int64) int64 { return atomic.AddInt64(r.val.Load(), d) }
+func (r *RawValue) Add(d int64) int64 { return atomic.AddInt64(r.val, d) }
 
 // Path returns the path the RawValue was opened with.
 func (r *RawValue) Path() string {
 	if r == nil {
 		return ""
 	}
-	return r.path
+	return r.m.path
 }
 
-// Close unmaps the file; the file stays, with its value. After Close, Get,
-// Set and Add act on a private copy of the last value, no longer shared.
-// Close must not run at the same time as other methods of the same RawValue.
+// Close detaches the RawValue from the file; the file stays, with its
+// value. After Close, Get, Set and Add act on a private copy of the value,
+// no longer shared; a second Close returns an error wrapping ErrClosed. Any
+// goroutine may still use the RawValue while or after it is closed: never a
+// crash.
 func (r *RawValue) Close() error {
 	if r == nil {
 		return errNil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.shut {
-		return fmt.Errorf("close %s: %w", r.path, ErrClosed)
-	}
-	r.shut = true
-	last := new(int64) // allocated, hence 8-byte aligned even on 32-bit systems
-	*last = r.Get()
-	r.val.Store(last)
-	return r.m.unmap()
+	return r.m.close(nil)
 }

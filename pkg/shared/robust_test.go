@@ -64,7 +64,7 @@ func TestLiveHolder(t *testing.T) {
 				t.Fatalf("LockTimeout with a live holder = %v; want ErrTimeout", err)
 			}
 			var te *TimeoutError
-			if !errors.As(err, &te) || te.HolderPID != holder.pid() || te.Path != path || te.Waited <= 0 {
+			if !errors.As(err, &te) || te.HolderPID != holder.pid() || te.Lock != path || te.Waited <= 0 {
 				t.Fatalf("TimeoutError %+v; want holder %d, path %s, waited > 0", te, holder.pid(), path)
 			}
 			msg := err.Error()
@@ -94,7 +94,7 @@ func TestLiveHolder(t *testing.T) {
 			// Sleep in the kernel, then be woken by the holder's Unlock.
 			done := make(chan error, 1)
 			go func() { done <- l.LockTimeout(20 * time.Second) }()
-			for atomic.LoadUint32(pl.word)&waitersBit == 0 {
+			for atomic.LoadUint64(pl.word)&waitersBit == 0 {
 				time.Sleep(time.Millisecond) // until the waiter has announced itself
 			}
 			holder.send("unlock")
@@ -126,7 +126,7 @@ func TestDeadHolderTakenOver(t *testing.T) {
 				l, pl := openLocker(t, kind, path)
 				holder := startChild(t, "hold", kind, path)
 				holder.expect("locked")
-				if got := atomic.LoadUint32(pl.word) & pidMask; got != uint32(holder.pid()) {
+				if got := holderPID(atomic.LoadUint64(pl.word)); got != holder.pid() {
 					t.Fatalf("lock word holds pid %d, want the holder %d", got, holder.pid())
 				}
 				holder.kill()
@@ -136,8 +136,8 @@ func TestDeadHolderTakenOver(t *testing.T) {
 				if err := l.LockTimeout(5 * time.Second); err != nil {
 					t.Fatalf("Lock after the holder was killed: %v", err)
 				}
-				if got := atomic.LoadUint32(pl.word) & pidMask; got != myPID {
-					t.Fatalf("lock word holds pid %d after the takeover, want this process %d", got, myPID)
+				if got := atomic.LoadUint64(pl.word) &^ waitersBit; got != self {
+					t.Fatalf("lock word %#x after the takeover, want this process's %#x", got, self)
 				}
 				if err := l.Unlock(); err != nil {
 					t.Fatal(err)
@@ -152,11 +152,11 @@ func TestTryLockDeadHolder(t *testing.T) {
 	exited := startChild(t, "exit")
 	exited.wait() // its pid is now free
 	l, pl := openLocker(t, "mutex", filepath.Join(t.TempDir(), "lock"))
-	atomic.StoreUint32(pl.word, uint32(exited.pid())|waitersBit)
+	atomic.StoreUint64(pl.word, uint64(exited.pid())|waitersBit)
 	if ok, err := l.TryLock(); !ok || err != nil {
 		t.Fatalf("TryLock over a dead holder = %v, %v; want true, nil", ok, err)
 	}
-	if w := atomic.LoadUint32(pl.word); w != myPID|waitersBit {
+	if w := atomic.LoadUint64(pl.word); w != self|waitersBit {
 		t.Fatalf("word %#x, want this pid with the waiters bit kept", w)
 	}
 	if err := l.Unlock(); err != nil {
@@ -171,10 +171,10 @@ func TestFutexAcrossProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "lock")
 	_, pl := openLocker(t, "mutex", path)
 	const val = 12345
-	atomic.StoreUint32(pl.word, val)
+	atomic.StoreUint64(pl.word, val)
 	sleeper := startChild(t, "futexwait", path, strconv.Itoa(val))
 	sleeper.expect("waiting")
-	for futexWake(pl.word, 1) == 0 { // until the sleeper is really asleep
+	for futexWake(pl.low, 1) == 0 { // until the sleeper is really asleep
 		time.Sleep(time.Millisecond)
 	}
 	sleeper.expect("timedOut=false err=<nil>")

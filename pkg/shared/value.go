@@ -3,7 +3,6 @@ package shared
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -21,17 +20,17 @@ import (
 // A Value is safe for concurrent use by goroutines; the lock excludes both
 // other processes and other goroutines of this process.
 type Value struct {
-	val atomic.Pointer[int64] // into the mapping; after Close, a private copy
+	val *int64 // in the mapping (after Close, in its private copy)
 	lk  plock
 	m   *mapping
-	mu  sync.Mutex // serialises Close
 }
 
 // OpenValue opens the shared value in the file at path, creating the file
 // (mode 0644, value 0, lock free) if it does not exist. An existing value
 // file is reused with its current value: Set(0) to start over. A path that
 // names any other file is an error wrapping ErrFormat, and that file is left
-// untouched. Close the Value when done.
+// untouched. Its Lock waits at most DefaultTimeout until SetTimeout says
+// otherwise. Close the Value when done.
 func OpenValue(path string) (*Value, error) {
 	if !lockSupported {
 		return nil, fmt.Errorf("open shared value %s: cross-process lock: %w", path, ErrNotSupported)
@@ -40,31 +39,32 @@ func OpenValue(path string) (*Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Value{m: m, lk: plock{word: m.uint32At(vlockOffset), path: path}}
-	v.val.Store(m.int64At(valueOffset))
+	v := &Value{m: m, val: m.int64At(valueOffset)}
+	v.lk.init(m, vlockOffset)
 	return v, nil
 }
 
 // Get returns the value: one atomic load, like reading value.value.
-func (v *Value) Get() int64 { return atomic.LoadInt64(v.val.Load()) }
+func (v *Value) Get() int64 { return atomic.LoadInt64(v.val) }
 
 // Set stores x: one atomic store, like assigning value.value. It does not
 // take the lock.
-func (v *Value) Set(x int64) { atomic.StoreInt64(v.val.Load(), x) }
+func (v *Value) Set(x int64) { atomic.StoreInt64(v.val, x) }
 
 // Add adds d and returns the new value, as one atomic read-modify-write: the
 // lock-free way to count, which loses no updates and needs no Lock.
-func (v *Value) Add(d int64) int64 { return atomic.AddInt64(v.val.Load(), d) }
+func (v *Value) Add(d int64) int64 { return atomic.AddInt64(v.val, d) }
 
-// Lock takes the value's lock, waiting at most DefaultTimeout. Use it, like
+// Lock takes the value's lock, waiting at most v.Timeout(). Use it, like
 // Python's `with value.get_lock():`, around a read-modify-write that must not
 // interleave with other processes'. If the holder died, Lock takes the lock
-// over. On timeout it returns a *TimeoutError naming the holder.
+// over. On timeout it returns a *TimeoutError naming the holder; in a
+// notebook the wait also ends when the cell is interrupted.
 func (v *Value) Lock() error {
 	if v == nil {
 		return errNil
 	}
-	return v.lk.lockTimeout(DefaultTimeout)
+	return v.lk.lockTimeout(v.Timeout())
 }
 
 // LockTimeout is Lock waiting at most d; with d <= 0 it tries once.
@@ -75,9 +75,9 @@ func (v *Value) LockTimeout(d time.Duration) error {
 	return v.lk.lockTimeout(d)
 }
 
-// LockContext is Lock waiting until ctx is done (noticed within 20 ms). A
-// ctx without a deadline is still bounded by DefaultTimeout. A free lock is
-// taken even if ctx is already done.
+// LockContext is Lock waiting until ctx is done (noticed within 20 ms), and
+// at most v.Timeout() if ctx has no deadline. A free lock is taken even if
+// ctx is already done.
 func (v *Value) LockContext(ctx context.Context) error {
 	if v == nil {
 		return errNil
@@ -103,32 +103,42 @@ func (v *Value) Unlock() error {
 	return v.lk.unlock()
 }
 
+// SetTimeout sets how long Lock waits, and LockContext with a context that
+// has no deadline; d <= 0 makes them try once. It is safe to call at any
+// time, from any goroutine: a wait already under way keeps its bound.
+func (v *Value) SetTimeout(d time.Duration) {
+	if v != nil {
+		v.lk.timeout.Store(int64(d))
+	}
+}
+
+// Timeout returns the bound that SetTimeout set (DefaultTimeout for a
+// newly opened Value).
+func (v *Value) Timeout() time.Duration {
+	if v == nil {
+		return 0
+	}
+	return time.Duration(v.lk.timeout.Load())
+}
+
 // Path returns the path the Value was opened with.
 func (v *Value) Path() string {
 	if v == nil {
 		return ""
 	}
-	return v.lk.path
+	return v.m.path
 }
 
-// Close unmaps the file; the file itself stays, with its value, for the next
-// OpenValue. Close does not release a lock this process holds: Unlock first
-// (if the process exits instead, other processes take the lock over). After
-// Close, Lock, TryLock and Unlock return an error wrapping ErrClosed, and
-// Get, Set and Add act on a private copy of the last value, no longer shared.
-// Close must not run at the same time as other methods of the same Value.
+// Close detaches the Value from the file; the file stays, with its value,
+// for the next OpenValue. Close does not release a lock this process holds:
+// Unlock first (if the process exits instead, other processes take the lock
+// over). After Close, Lock, TryLock and Unlock return an error wrapping
+// ErrClosed, waits in progress end with that error, and Get, Set and Add act
+// on a private copy of the value, no longer shared. Any goroutine may still
+// use the Value while or after it is closed: never a crash.
 func (v *Value) Close() error {
 	if v == nil {
 		return errNil
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.lk.closed.Load() {
-		return v.lk.closedErr("close")
-	}
-	v.lk.closed.Store(true)
-	last := new(int64) // allocated, hence 8-byte aligned even on 32-bit systems
-	*last = v.Get()
-	v.val.Store(last)
-	return v.m.unmap()
+	return v.m.close(v.lk.close)
 }

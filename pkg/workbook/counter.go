@@ -3,6 +3,9 @@ package workbook
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golocks/golocks/pkg/filelock"
@@ -60,14 +63,18 @@ func (c Counter) Run(maxCount int) error {
 }
 
 // run is Run after the checks, tracing to tr (nil = no trace).
-func (c Counter) run(maxCount int, tr *tracer) error {
+func (c Counter) run(maxCount int, tr *tracer) (err error) {
 	write := overwrite
 	if c.CrashSafe {
 		write = replace
 	}
+	read := readOrZero
+	if c.LockFile != "" {
+		read = readHeld
+	}
 	// One increment, made once: the loops below allocate nothing of their
 	// own, so an increment costs the lock and the file I/O only.
-	increment := func() error { return write(c.File, readOrZero(c.File)+1) }
+	increment := func() error { return write(c.File, read(c.File)+1) }
 
 	if c.LockFile == "" {
 		for range maxCount {
@@ -87,7 +94,9 @@ func (c Counter) run(maxCount int, tr *tracer) error {
 		timeout = filelock.DefaultTimeout
 	}
 	// One *Lock per Run, reused for every increment.
-	h := holder{lock: filelock.New(c.LockFile), timeout: timeout, tr: tr, file: c.File}
+	lock := filelock.New(c.LockFile)
+	defer func() { err = errors.Join(err, lock.Close()) }()
+	h := holder{lock: lock, timeout: timeout, tr: tr, file: c.File}
 	if !c.PerIncrement {
 		return h.hold(func() error {
 			for range maxCount {
@@ -130,4 +139,21 @@ func (h holder) hold(f func() error) (err error) {
 		}
 	}()
 	return f()
+}
+
+// readHeld is readOrZero for a counter that holds the lock: nobody else can
+// remove or rewrite the file between a stat and a read, so one os.ReadFile
+// answers both, and a locked increment makes no system call beyond the
+// lock's and the read and rewrite's (issue #12). On an error it asks
+// readOrZero, which says why in Work's words.
+func readHeld(filename string) int {
+	data, err := os.ReadFile(filename)
+	if err != nil {
+		return readOrZero(filename)
+	}
+	nbr, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return readOrZero(filename)
+	}
+	return nbr
 }

@@ -1,0 +1,33 @@
+//go:build !unix
+
+package filelock
+
+import (
+	"os"
+
+	"github.com/gofrs/flock"
+)
+
+// A file is one gofrs Flock on the lock file. Outside Unix (Windows:
+// LockFileEx) the Lock uses gofrs/flock as it is; its Unlock closes the
+// file, so the next Lock opens it again (see file_unix.go for why Unix
+// does better).
+type file struct {
+	fl *flock.Flock
+}
+
+func openFile(path string) (*file, error) {
+	fl := flock.New(path, flock.SetPermissions(0o644))
+	// Open it now, as on Unix, so that a bad path shows at once.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return &file{fl: fl}, nil
+}
+
+func (f *file) tryLock() (bool, error) { return f.fl.TryLock() }
+func (f *file) lock() error            { return f.fl.Lock() }
+func (f *file) unlock() error          { return f.fl.Unlock() }
+func (f *file) close() error           { return f.fl.Close() }
