@@ -3,6 +3,7 @@
 // (package filelock) only reaches the processes of one machine.
 //
 //	l := redislock.New(rdb, "counter-lock")
+//	defer l.Close()
 //	if err := l.Lock(); err != nil { // waits at most DefaultTimeout
 //		return err
 //	}
@@ -36,6 +37,8 @@
 // whose safety also rests on timing assumptions.
 //
 // Every wait is bounded, and also ends when the running notebook cell is
-// interrupted (package cell). The client should bound its own network
-// waits: redisserver.Dial makes such clients.
+// interrupted (package cell); its errors are those of every golocks lock
+// (package lockerr: ErrTimeout, ErrNotLocked, ErrClosed, *TimeoutError).
+// The client should bound its own network waits: redisserver.Dial makes
+// such clients.
 package redislock

@@ -64,7 +64,7 @@ func ExampleFenced() {
 	counter := redislock.NewFenced(rdb, "counter")
 
 	a := redislock.New(rdb, "counter-lock")
-	a.TTL = 50 * time.Millisecond
+	a.SetTTL(50 * time.Millisecond)
 	if err := a.Lock(); err != nil {
 		fmt.Println(err)
 		return

@@ -3,13 +3,16 @@ package redislock_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/pkg/lockerr"
 	"github.com/golocks/golocks/pkg/redislock"
 )
 
@@ -84,23 +87,135 @@ func TestBusy(t *testing.T) {
 	for _, d := range []time.Duration{0, 50 * time.Millisecond} {
 		err := other.LockTimeout(d)
 		var te *redislock.TimeoutError
-		if !errors.As(err, &te) || !errors.Is(err, redislock.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		if !errors.As(err, &te) || !errors.Is(err, redislock.ErrTimeout) {
 			t.Fatalf("LockTimeout(%v) of a held lock: %v, want a *TimeoutError", d, err)
 		}
-		if te.Key != k || te.Holder != holder.Owner() || te.TTL <= 0 {
-			t.Errorf("TimeoutError %+v: want key %q, holder %q, a TTL", te, k, holder.Owner())
+		if te.Lock != k || te.Waited != d || te.HolderPID != os.Getpid() || te.HolderName == "" {
+			t.Errorf("TimeoutError %+v: want key %q, wait %v, holder pid %d", te, k, d, os.Getpid())
 		}
-		host, _ := os.Hostname()
-		want := "lock " + k + ": timed out after "
-		if msg := err.Error(); !strings.HasPrefix(msg, want) || !strings.Contains(msg, "held by pid ") || !strings.Contains(msg, host) {
-			t.Errorf("message %q: want %q…, the holder's pid and host", msg, want)
+		want := fmt.Sprintf("lock %s: timed out after %v; held by pid %d (this process, expires in ", k, d, os.Getpid())
+		if msg := err.Error(); !strings.HasPrefix(msg, want) {
+			t.Errorf("message %q: want %q…", msg, want)
 		}
 	}
-	ctx, cancel := context.WithCancelCause(context.Background())
-	boom := errors.New("interrupted by the test")
-	cancel(boom)
-	if err := other.LockContext(ctx); !errors.Is(err, boom) || errors.Is(err, redislock.ErrTimeout) {
-		t.Errorf("LockContext with a cancelled context: %v, want its cause", err)
+}
+
+// The holder named in a timeout: this process, another process of this
+// machine, a process elsewhere, or a value some other client stored.
+func TestTimeoutNamesHolder(t *testing.T) {
+	c := client(t)
+	k := key(t)
+	host, _ := os.Hostname()
+	for owner, want := range map[string]string{
+		host + ":1:abc.1":       "held by pid 1 (on this machine, expires in ",
+		"elsewhere:4242:abc.1":  "held by pid 4242 on elsewhere, expires in ",
+		"a python client's lock": `held by "a python client's lock", expires in `,
+	} {
+		if err := c.Set(context.Background(), k, owner, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		err := redislock.New(c, k).LockTimeout(0)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("held by %q: %v, want %q…", owner, err, want)
+		}
+	}
+}
+
+// The rules every golocks lock follows (package lockerr), as its own
+// tests check them for the file lock and the shared-memory locks.
+func TestSameRulesAsEveryLock(t *testing.T) {
+	c := client(t)
+	k := key(t)
+	l, holder := redislock.New(c, k), redislock.New(c, k)
+	defer holder.Close()
+	if err := l.Unlock(); !errors.Is(err, lockerr.ErrNotLocked) {
+		t.Errorf("Unlock of a free lock: %v, want ErrNotLocked", err)
+	}
+	if err := holder.LockTimeout(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	deadline, cancel1 := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel1()
+	canceled, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	l.SetTimeout(30 * time.Millisecond)
+	type want struct{ timeout, deadline, canceled, notLocked, closed bool }
+	type errCase struct {
+		name string
+		err  error
+		want want
+	}
+	cases := []errCase{
+		{"LockTimeout", l.LockTimeout(30 * time.Millisecond), want{timeout: true}},
+		{"LockTimeout(0)", l.LockTimeout(0), want{timeout: true}},
+		{"Lock", l.Lock(), want{timeout: true}},
+		{"LockContext, deadline", l.LockContext(deadline), want{timeout: true, deadline: true}},
+		{"LockContext, no deadline", l.LockContext(context.Background()), want{timeout: true}},
+		{"LockContext, cancelled", l.LockContext(canceled), want{canceled: true}},
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases,
+		errCase{"Unlock after Close", l.Unlock(), want{closed: true}},
+		errCase{"LockTimeout after Close", l.LockTimeout(time.Second), want{closed: true}},
+		errCase{"Close after Close", l.Close(), want{closed: true}},
+	)
+	for _, c := range cases {
+		got := want{
+			timeout:   errors.Is(c.err, lockerr.ErrTimeout),
+			deadline:  errors.Is(c.err, context.DeadlineExceeded),
+			canceled:  errors.Is(c.err, context.Canceled),
+			notLocked: errors.Is(c.err, lockerr.ErrNotLocked),
+			closed:    errors.Is(c.err, lockerr.ErrClosed),
+		}
+		if got != c.want {
+			t.Errorf("%s: %v matches %+v, want %+v", c.name, c.err, got, c.want)
+		}
+		var te *lockerr.TimeoutError
+		if errors.As(c.err, &te) != c.want.timeout {
+			t.Errorf("%s: %v: errors.As *TimeoutError = %v", c.name, c.err, !c.want.timeout)
+		}
+	}
+	if redislock.ErrTimeout != lockerr.ErrTimeout || redislock.ErrClosed != lockerr.ErrClosed || redislock.ErrNotLocked != lockerr.ErrNotLocked {
+		t.Error("redislock's errors are not lockerr's")
+	}
+}
+
+// Close lets go of a held lock at once, and ends a wait in progress.
+func TestClose(t *testing.T) {
+	c := client(t)
+	k := key(t)
+	l := redislock.New(c, k)
+	if err := l.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Exists(context.Background(), k).Result(); n != 0 {
+		t.Error("Close left the lock taken")
+	}
+
+	holder, waiter := redislock.New(c, k), redislock.New(c, k)
+	defer holder.Close()
+	if err := holder.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	waiter.SetTimeout(time.Hour)
+	errc := make(chan error, 1)
+	go func() { errc <- waiter.Lock() }()
+	time.Sleep(20 * time.Millisecond) // most likely waiting by now; either way it must end
+	if err := waiter.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, redislock.ErrClosed) {
+			t.Errorf("a wait ended by Close: %v, want ErrClosed", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Lock still waiting a minute after Close")
 	}
 }
 
@@ -114,8 +229,8 @@ func TestInterruptedCell(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, interrupt := context.WithCancelCause(context.Background())
-	setCell(t, ctx)
-	waiter.Timeout = time.Hour
+	celltest.Run(t, ctx)
+	waiter.SetTimeout(time.Hour)
 	errc := make(chan error, 1)
 	go func() { errc <- waiter.Lock() }()
 	interrupt(cell.ErrInterrupted)
@@ -138,11 +253,11 @@ func TestUnlockNeverDeletesAnothersLock(t *testing.T) {
 	c := client(t)
 	k := key(t)
 	a, b := redislock.New(c, k), redislock.New(c, k)
-	a.TTL = 20 * time.Millisecond
+	a.SetTTL(20 * time.Millisecond)
 	if err := a.Lock(); err != nil {
 		t.Fatal(err)
 	}
-	b.Timeout = time.Minute
+	b.SetTimeout(time.Minute)
 	if err := b.Lock(); err != nil { // succeeds once a's hold expires
 		t.Fatal(err)
 	}
@@ -165,7 +280,7 @@ func TestExtend(t *testing.T) {
 	c := client(t)
 	k := key(t)
 	l := redislock.New(c, k)
-	l.TTL = 2 * time.Second
+	l.SetTTL(2 * time.Second)
 	if err := l.Lock(); err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +308,7 @@ func TestGoroutines(t *testing.T) {
 	for _, shared := range []bool{true, false} {
 		k := key(t)
 		one := redislock.New(c, k)
-		one.Timeout = time.Minute
+		one.SetTimeout(time.Minute)
 		const g, n = 8, 100
 		count := 0
 		var wg sync.WaitGroup
@@ -202,7 +317,7 @@ func TestGoroutines(t *testing.T) {
 			l := one
 			if !shared {
 				l = redislock.New(c, k)
-				l.Timeout = time.Minute
+				l.SetTimeout(time.Minute)
 			}
 			wg.Go(func() {
 				for range n {

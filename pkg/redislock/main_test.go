@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/internal/reexec"
-	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/redislock"
 	"github.com/golocks/golocks/pkg/redisserver"
 	"github.com/golocks/golocks/pkg/workbook"
@@ -29,7 +28,7 @@ var serverURL string
 // internal/reexec): TestMain runs the role instead of the tests.
 func TestMain(m *testing.M) {
 	reexec.Main(runHelper)
-	if err := cell.Install(testHost{}); err != nil {
+	if err := celltest.Install(); err != nil {
 		panic(err)
 	}
 	srv, err := redisserver.Start()
@@ -44,27 +43,6 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	os.Exit(code)
-}
-
-// testHost stands in for a notebook kernel: a test sets the running
-// cell's context with setCell (none set: a context never done).
-type testHost struct{}
-
-var cellCtx atomic.Pointer[context.Context]
-
-func (testHost) Context() context.Context {
-	if p := cellCtx.Load(); p != nil {
-		return *p
-	}
-	return context.Background()
-}
-
-func (testHost) Lookup(any) (cell.Func, bool) { return cell.Func{}, false }
-
-// setCell makes ctx the running cell's context until the end of t.
-func setCell(t *testing.T, ctx context.Context) {
-	cellCtx.Store(&ctx)
-	t.Cleanup(func() { cellCtx.Store(nil) })
 }
 
 // client returns a client of the test server, closed at the end of t.
@@ -115,9 +93,11 @@ func runHelper(role string, args []string) int {
 			return victim(c, args[0], args[1:])
 		case "hold": // url key ttl: take the lock, say so, wait to be killed
 			l := redislock.New(c, args[1])
-			if l.TTL, err = time.ParseDuration(args[2]); err != nil {
+			ttl, err := time.ParseDuration(args[2])
+			if err != nil {
 				return err
 			}
+			l.SetTTL(ttl)
 			if err := l.Lock(); err != nil {
 				return err
 			}
@@ -140,7 +120,7 @@ func runHelper(role string, args []string) int {
 func lockedIncrements(c *redis.Client, key string, n int, trace string) error {
 	ctx := context.Background()
 	l := redislock.New(c, key+":lock")
-	l.Timeout = time.Minute // 8 processes on a loaded 2-core machine
+	l.SetTimeout(time.Minute) // 8 processes on a loaded 2-core machine
 	for range n {
 		if err := l.Lock(); err != nil {
 			return err
@@ -194,7 +174,7 @@ func victim(c *redis.Client, url string, args []string) error {
 		return err
 	}
 	l := redislock.New(c, key+":lock")
-	l.TTL = ttl
+	l.SetTTL(ttl)
 	if err := l.Lock(); err != nil {
 		return err
 	}

@@ -299,7 +299,8 @@ func (r run) watch(n int) (err error) {
 // newLock is the run's lock on the counter.
 func (r run) newLock() *redislock.Lock {
 	l := redislock.New(r.rdb, r.c.Key+":lock")
-	l.TTL, l.Timeout = r.c.TTL, r.c.timeout()
+	l.SetTTL(r.c.TTL)
+	l.SetTimeout(r.c.timeout())
 	return l
 }
 

@@ -125,7 +125,8 @@ func newPaused(url, key string, fenced bool) (*paused, error) {
 		return nil, fmt.Errorf("paused holder on %s: reset: %w", p.server, err)
 	}
 	p.lockA, p.lockB = redislock.New(p.rdbA, key+":lock"), redislock.New(p.rdbB, key+":lock")
-	p.lockA.TTL, p.lockB.TTL = pausedTTL, pausedTTL
+	p.lockA.SetTTL(pausedTTL)
+	p.lockB.SetTTL(pausedTTL)
 	return p, nil
 }
 
