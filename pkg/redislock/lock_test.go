@@ -107,8 +107,8 @@ func TestTimeoutNamesHolder(t *testing.T) {
 	k := key(t)
 	host, _ := os.Hostname()
 	for owner, want := range map[string]string{
-		host + ":1:abc.1":       "held by pid 1 (on this machine, expires in ",
-		"elsewhere:4242:abc.1":  "held by pid 4242 on elsewhere, expires in ",
+		host + ":1:abc.1":        "held by pid 1 (on this machine, expires in ",
+		"elsewhere:4242:abc.1":   "held by pid 4242 on elsewhere, expires in ",
 		"a python client's lock": `held by "a python client's lock", expires in `,
 	} {
 		if err := c.Set(context.Background(), k, owner, time.Minute).Err(); err != nil {
