@@ -309,6 +309,7 @@ func (r run) newLock() *redislock.Lock {
 // lock meanwhile, and this increment may have overwritten theirs.
 func (r run) locked(n int) error {
 	l := r.newLock()
+	defer l.Close()
 	for range n {
 		if err := l.Lock(); err != nil {
 			return err
@@ -333,6 +334,7 @@ func (r run) locked(n int) error {
 // and done again under a new hold, so the count stays exact.
 func (r run) fenced(n int) (err error) {
 	l := r.newLock()
+	defer l.Close()
 	f := redislock.NewFenced(r.rdb, r.c.Key)
 	rejected := int64(0)
 	defer func() {

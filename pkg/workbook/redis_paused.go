@@ -131,6 +131,10 @@ func newPaused(url, key string, fenced bool) (*paused, error) {
 }
 
 func (p *paused) close() {
+	if p.lockA != nil {
+		p.lockA.Close()
+		p.lockB.Close()
+	}
 	p.rdbA.Close()
 	p.rdbB.Close()
 }
