@@ -162,7 +162,7 @@ func runChildren(procs int, args ...string) error {
 
 // floorAtomic is the shared value's floor: n bare atomic adds by one
 // process on a value mapped from a file in dir (workbook.IncrementShared
-// "atomic", the loop a `golocks worker shared` process runs).
+// "atomic", the loop each `golocks shared` worker process runs).
 func floorAtomic(dir string, n int) (result, error) {
 	d, err := os.MkdirTemp(dir, "floor-")
 	if err != nil {
@@ -171,7 +171,7 @@ func floorAtomic(dir string, n int) (result, error) {
 	defer os.RemoveAll(d)
 	path := filepath.Join(d, "value")
 	start := time.Now()
-	if err := workbook.IncrementShared("atomic", path, "", n); err != nil {
+	if err := workbook.IncrementShared(n, "atomic", path, ""); err != nil {
 		return result{}, err
 	}
 	elapsed := time.Since(start)

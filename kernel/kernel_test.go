@@ -153,7 +153,7 @@ show("ready")`, wants("ready")},
 		// The seed's Exercise 2: two real processes racing on one file.
 		// Their messages must stream into this cell.
 		{"unlocked", `os.Remove("parallel.txt")
-errU := pool.New(2).Map("work", []int{1000, 2000}, "parallel.txt")
+errU := pool.New(2).Map(workbook.Work, []int{1000, 2000}, "parallel.txt")
 nU, errRU := workbook.ReadCount("parallel.txt")
 show("unlocked:", nU, errU, errRU)`, func(t *testing.T, o output) {
 			noError(t, o)
@@ -172,7 +172,7 @@ show("unlocked:", nU, errU, errRU)`, func(t *testing.T, o output) {
 
 		// Exercise 4: the same with the lock held for each whole call.
 		{"locked", `os.Remove("locked.txt")
-errL := pool.New(2).Map("work-locked", []int{1000, 2000}, "locked.txt", "locked.lock")
+errL := pool.New(2).Map(workbook.WorkLocked, []int{1000, 2000}, "locked.txt", "locked.lock")
 nL, errRL := workbook.ReadCount("locked.txt")
 show("locked:", nL, errL, errRL)`, func(t *testing.T, o output) {
 			noError(t, o)
@@ -186,7 +186,7 @@ show("locked:", nL, errL, errRL)`, func(t *testing.T, o output) {
 		// read-add-write, in two worker processes.
 		{"shared-value", `os.Remove("value.bin")
 v, errV := shared.OpenValue("value.bin")
-errS := pool.New(2).Map("shared", []int{20000, 20000}, "locked", "value.bin")
+errS := pool.New(2).Map(workbook.IncrementShared, []int{20000, 20000}, "locked", "value.bin", "")
 show("shared:", v.Get(), errV, errS)
 v.Close()
 nG, errG := workbook.Goroutines("mutex", 4, 10000)

@@ -161,7 +161,7 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		},
 		"rule-advisory": atMost(`parallel.txt holds (\d+) of 3000`, 3000),
 		"rule-delete":   wants("a second holder got it too: true"),
-		"rule-dies":     wants("the holder: task ", "killed", "lock free after its holder died: true"),
+		"rule-dies":     wants("the holder: workbook.WorkLocked(1000000, ", "killed", "lock free after its holder died: true"),
 		"rule-timeout":  wants("lock counter.lock: timed out after 500ms", "is a timeout: true"),
 	},
 	"3-locking-shared-variables.ipynb": {

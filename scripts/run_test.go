@@ -136,7 +136,7 @@ dir := %q
 errW := workbook.Work(500, dir+"/serial.txt")
 n1, errR1 := workbook.ReadCount(dir + "/serial.txt")
 show("serial:", n1, errW, errR1)
-errP := pool.New(2).Map("work-locked", []int{100, 200}, dir+"/locked.txt", dir+"/locked.lock")
+errP := pool.New(2).Map(workbook.WorkLocked, []int{100, 200}, dir+"/locked.txt", dir+"/locked.lock")
 n2, errR2 := workbook.ReadCount(dir + "/locked.txt")
 show("locked:", n2, errP, errR2)
 `, work)

@@ -82,7 +82,7 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 
 	tasks := make([]pool.Task, len(counts))
 	for i, n := range counts {
-		tasks[i] = counterTask(c, n)
+		tasks[i] = pool.Task{Func: workbook.RunCounter, Args: []any{n, c}}
 	}
 	p := pool.New(*procs)
 	switch {

@@ -106,10 +106,11 @@ func (r result) print(w io.Writer, asJSON bool) {
 	fmt.Fprintf(w, "expected %d got %d lost %d in %.3fs\n", r.Expected, r.Got, r.Lost, r.Elapsed)
 }
 
-// anyStarted reports whether at least one worker process started.
+// anyStarted reports whether at least one call was made: otherwise there is
+// no result to show.
 func anyStarted(results []pool.Result) bool {
 	for _, r := range results {
-		if r.PID != 0 {
+		if !errors.Is(r.Err, pool.ErrNotStarted) {
 			return true
 		}
 	}

@@ -7,7 +7,7 @@
 //	               [--crash-safe] [--file F] [--lock-file L] [--trace T] [--quiet] [--json]
 //	golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
 //	golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
-//	golocks worker <task> [args...]
+//	golocks worker
 //
 // count races N processes on a counter kept in a file, as the workbook's
 // work function does; shared races them on an int64 in shared memory;
@@ -18,8 +18,12 @@
 // expected, got, lost and elapsed_s, the same flags and output as the
 // workbook's Python reference, so the two can be run side by side.
 //
+// worker is not for typing: a pool (pkg/pool) starts it, sends it one call
+// of a workbook function on a channel of its own, and reads the outcome.
+//
 // Bad input is one line on stderr and exit status 2; a failed run is exit
-// status 1.
+// status 1. The worker's statuses follow the same rule: 0 the call returned
+// nil, 1 it failed, 2 it was never made (bad input).
 package main
 
 import (
@@ -38,7 +42,7 @@ const usage = `usage:
                  [--crash-safe] [--file F] [--lock-file L] [--trace T] [--quiet] [--json]
   golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
   golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
-  golocks worker <task> [args...]   (run by pkg/pool; 'golocks worker' lists the tasks)
+  golocks worker   (started by pkg/pool, which sends it one call)
 `
 
 // A usageError is bad input: reported as one line, exit status 2.
@@ -65,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "redis":
 		err = redisCmd(rest, stdout, stderr)
 	case "worker":
-		err = workerCmd(rest)
+		return workerCmd(rest, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

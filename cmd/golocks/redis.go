@@ -6,31 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/logging"
 
 	"github.com/golocks/golocks/pkg/pool"
 	"github.com/golocks/golocks/pkg/redisserver"
 	"github.com/golocks/golocks/pkg/workbook"
 )
-
-// redisURLEnv hands the server's URL to the worker processes. Not on their
-// command line: a password there is readable by every user of the machine
-// (/proc/PID/cmdline); a process's environment is readable only by its
-// owner.
-const redisURLEnv = "GOLOCKS_REDIS_URL"
-
-func init() {
-	tasks["redis"] = task{"<maxCount> --key K --mode " + strings.Join(workbook.RedisModes(), "|") + " [--ttl D]  (server: $" + redisURLEnv + ")", redisTask}
-	// go-redis logs failed dials to stderr on its own; golocks reports
-	// every error once, as one line, itself.
-	redis.SetLogger(&logging.VoidLogger{})
-}
 
 // redisResult is result plus what the watch and fenced modes count.
 type redisResult struct {
@@ -108,11 +90,13 @@ func redisCmd(args []string, stdout, stderr io.Writer) error {
 	}
 
 	p := pool.New(*procs)
-	p.Env = []string{redisURLEnv + "=" + *url}
 	p.Stdout, p.Stderr = stderr, stderr
+	// The counter, its server's URL and password included, travels to
+	// each worker on the pool's own channel: never on a command line,
+	// which every user of the machine can read.
 	tasks := make([]pool.Task, *procs)
 	for i := range tasks {
-		tasks[i] = redisCounterTask(c, count)
+		tasks[i] = pool.Task{Func: workbook.RunRedisCounter, Args: []any{count, c}}
 	}
 	start := time.Now()
 	results, runErr := p.Run(tasks...)
@@ -134,41 +118,4 @@ func redisCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	r.print(stdout, *asJSON)
 	return runErr
-}
-
-// redisCounterTask is the task that runs c.Run(n) in a worker process,
-// the inverse of redisTask; c.URL travels in the environment.
-func redisCounterTask(c workbook.RedisCounter, n int) pool.Task {
-	a := []string{strconv.Itoa(n), "--key", c.Key, "--mode", c.Mode}
-	if c.TTL > 0 {
-		a = append(a, "--ttl", c.TTL.String())
-	}
-	return pool.Task{Name: "redis", Args: a}
-}
-
-// redisTask is the worker side: `redis <n> --key K --mode M [--ttl D]`.
-func redisTask(args []string) error {
-	if len(args) == 0 {
-		return usagef("want <maxCount> and flags")
-	}
-	n, err := nonNegative(args[0])
-	if err != nil {
-		return err
-	}
-	fs := flag.NewFlagSet("redis", flag.ContinueOnError)
-	var c workbook.RedisCounter
-	fs.StringVar(&c.Key, "key", "", "the counter's key")
-	fs.StringVar(&c.Mode, "mode", "", "the mode")
-	fs.DurationVar(&c.TTL, "ttl", 0, "lock hold TTL")
-	if err := parseFlags(fs, args[1:], io.Discard); err != nil {
-		return err
-	}
-	c.URL = os.Getenv(redisURLEnv)
-	if c.URL == "" {
-		return usagef("no server: $%s is not set", redisURLEnv)
-	}
-	if err := c.Check(n); err != nil {
-		return usagef("%v", err)
-	}
-	return c.Run(n)
 }

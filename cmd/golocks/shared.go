@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/golocks/golocks/pkg/pool"
@@ -57,7 +56,7 @@ func sharedCmd(args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	tasks := make([]pool.Task, *procs)
 	for i := range tasks {
-		tasks[i] = pool.Task{Name: "shared", Args: []string{strconv.Itoa(count), *mode, path, lockPath}}
+		tasks[i] = pool.Task{Func: workbook.IncrementShared, Args: []any{count, *mode, path, lockPath}}
 	}
 	results, runErr := p.Run(tasks...)
 	elapsed := time.Since(start)
@@ -89,20 +88,4 @@ func createShared(mode, path, lockPath string) (get func() int64, closeAll func(
 		return nil, nil, err
 	}
 	return v.Get, func() { v.Close() }, nil
-}
-
-// sharedTask is the worker side: `shared <n> <mode> <path> [lockPath]`.
-func sharedTask(args []string) error {
-	if len(args) < 3 || len(args) > 4 {
-		return usagef("shared wants <n> <mode> <path> [lockPath]")
-	}
-	n, err := positive("n", args[0])
-	if err != nil {
-		return err
-	}
-	lockPath := ""
-	if len(args) == 4 {
-		lockPath = args[3]
-	}
-	return workbook.IncrementShared(args[1], args[2], lockPath, n)
 }

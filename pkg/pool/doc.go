@@ -1,22 +1,39 @@
-// Package pool runs work in several real OS processes, or goroutines, the way
-// Python's multiprocessing.Pool does, and waits for all of it.
+// Package pool calls a function in several real OS processes, or goroutines,
+// the way Python's multiprocessing.Pool does, and waits for all of it.
 //
 // The workbook's second exercise is
 //
 //	with multiprocessing.Pool(processes=2) as p:
 //	    p.map(functools.partial(work, filename="parallel.txt"), [1000, 2000])
 //
-// Go cannot fork a running program into a copy of itself, so a process pool
-// starts a worker binary (golocks, from cmd/golocks) once per task and tells
-// it by name which compiled task to run:
+// and in Go
 //
-//	err := pool.New(2).Map("work", []int{1000, 2000}, "parallel.txt")
+//	err := pool.New(2).Map(work, []int{1000, 2000}, "parallel.txt")
 //
-// Each child's standard output and error are copied into the caller's, line
-// by line, as they are written, so messages from two workers interleave the
-// way they do in the seed notebook. Every wait is bounded: a task still
-// running when the pool's timeout expires is killed and reported.
+// calls work(1000, "parallel.txt") in one process and work(2000,
+// "parallel.txt") in another. Go cannot fork a running program into a copy
+// of itself, so each call gets a fresh worker process, which finds the
+// function by name, rebuilds the arguments (sent as JSON) and calls it:
+//
+//   - work declared in a notebook cell: the worker is the kernel's own
+//     binary, which interprets the notebook's declarations first (package
+//     cell tells the pool which function work is), so the student's own
+//     code runs in the racing processes;
+//   - a compiled function such as workbook.Work: the worker is a binary that
+//     has it compiled in, golocks (Pool.Worker), which serves it by its
+//     qualified name (FuncName, FindIn).
+//
+// A worker's main calls Serve, the whole worker side of the protocol
+// (protocol.go says it all). All calls of a run start at the same moment,
+// after every worker is ready: two workers really race from their first
+// step (see Run). A call's output streams into the caller's os.Stdout and
+// os.Stderr line by line, as it is written, so the messages of two workers
+// interleave as they do in the seed notebook; an error or a panic comes back
+// by task. Every wait is bounded: a run still going at the pool's timeout,
+// or whose notebook cell is interrupted (cell.Context), kills its workers.
+// On Linux the workers also die with the process that started them, however
+// it dies.
 //
 // MapFunc is the same shape with goroutines in this process, for any Go
-// function, including one a student typed into a notebook cell.
+// function, a closure or a notebook cell's included.
 package pool

@@ -6,9 +6,17 @@ import (
 	"sync"
 )
 
-// outputMu serialises whole lines from all workers, so two workers' lines
-// never mix inside one line, whatever the destination.
-var outputMu sync.Mutex
+// An output is where one run's workers write: whole lines, one worker's line
+// at a time, so that two workers' lines never mix inside one line whatever
+// the destination.
+type output struct {
+	mu             sync.Mutex
+	stdout, stderr func() io.Writer
+}
+
+func newOutput(s settings) *output {
+	return &output{stdout: s.stdout, stderr: s.stderr}
+}
 
 // A lineWriter passes whole lines to its destination as soon as each line is
 // complete, and keeps a partial last line until Flush.
@@ -16,11 +24,14 @@ var outputMu sync.Mutex
 // dst is called at each write, not once: the notebook kernel gives every
 // cell fresh streams, and output sent to a stale one is lost.
 type lineWriter struct {
+	mu  *sync.Mutex
 	dst func() io.Writer
 	buf []byte
 }
 
-func newLineWriter(dst func() io.Writer) *lineWriter { return &lineWriter{dst: dst} }
+func (o *output) lines(dst func() io.Writer) *lineWriter {
+	return &lineWriter{mu: &o.mu, dst: dst}
+}
 
 // Write is called by os/exec's copying goroutine only, so buf needs no lock.
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -43,7 +54,7 @@ func (w *lineWriter) Flush() {
 }
 
 func (w *lineWriter) emit(lines []byte) {
-	outputMu.Lock()
-	defer outputMu.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.dst().Write(lines)
 }

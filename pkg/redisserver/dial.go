@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/logging"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/golocks/golocks/pkg/cell"
@@ -51,8 +52,17 @@ func Dial(rawURL string) (*redis.Client, error) {
 	return c, nil
 }
 
+// quietOnce silences go-redis's own logger, once per process.
+var quietOnce sync.Once
+
 // dial makes the client without talking to the server.
 func dial(rawURL string, tries int) (*redis.Client, error) {
+	// go-redis logs each failed dial on stderr by itself, and its logger
+	// is one for the whole process. Every failure of a client made here is
+	// returned as an error that names the server; the log line would only
+	// say it again, in a worker process into the notebook cell's output,
+	// in golocks as a second line of what must be one.
+	quietOnce.Do(func() { redis.SetLogger(&logging.VoidLogger{}) })
 	opt, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err

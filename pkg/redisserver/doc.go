@@ -30,5 +30,7 @@
 // waiting for a pooled connection) and which never retry a command on their
 // own: a retried INCR that had already been applied would count twice, so a
 // failure is reported, naming the server, and the caller decides. Errors
-// show the server's address with any password replaced by "xxxxx".
+// show the server's address with any password replaced by "xxxxx". Since
+// every failure is an error, go-redis's own logging (one logger per
+// process, to stderr) is turned off by the first Dial.
 package redisserver

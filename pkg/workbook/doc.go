@@ -15,11 +15,17 @@
 //	workbook.WorkSafe(1000, "parallel.txt", "counter.lock")                // ... and survives kill -9
 //
 // ReadCount reads the result; a Counter with Trace set records who held the
-// lock when, for ReadTrace and the timelines of package chart.
+// lock when, for ReadTrace and the timelines of package chart. RunCounter is
+// Counter.Run in the shape a pool calls:
+//
+//	pool.New(2).Map(workbook.Work, []int{1000, 2000}, "parallel.txt")
+//	pool.New(2).Map(workbook.RunCounter, []int{1000, 2000}, workbook.Counter{File: "parallel.txt", Trace: "t.txt"})
 //
 // The shared value (Part 3). IncrementShared is one worker process's loop
 // on a value in shared memory (racy, locked, rawlock, atomic); Goroutines is
 // the same experiment with goroutines of one process.
+//
+// Funcs lists the functions a pool may run in a golocks worker process.
 //
 // Locks come from packages filelock and shared, so every wait is bounded
 // and a busy lock ends in an error naming its holder. Output goes to

@@ -82,7 +82,7 @@ func ExampleIncrementShared() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "counter")
 
-	if err := workbook.IncrementShared("locked", path, "", 1000); err != nil {
+	if err := workbook.IncrementShared(1000, "locked", path, ""); err != nil {
 		fmt.Println(err)
 		return
 	}

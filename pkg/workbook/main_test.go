@@ -41,7 +41,7 @@ func runHelper(role string, args []string) int {
 		case "work-safe":
 			err = workbook.WorkSafe(n, args[1], args[2])
 		case "shared": // n mode path lockPath
-			err = workbook.IncrementShared(args[1], args[2], args[3], n)
+			err = workbook.IncrementShared(n, args[1], args[2], args[3])
 		case "trace":
 			err = workbook.Counter{File: args[1], LockFile: args[2], PerIncrement: true, Trace: args[3]}.Run(n)
 		default:

@@ -8,9 +8,9 @@ import (
 )
 
 // IncrementShared is one worker process's part of the shared-value experiment:
-// what `golocks worker shared <n> <mode> <path> [lockPath]` runs in each
-// process. It adds 1 to the shared value at path n times, in one of four
-// ways:
+// what `golocks shared` runs in each process, as
+// pool.New(4).Map(workbook.IncrementShared, counts, mode, path, lockPath).
+// It adds 1 to the shared value at path n times, in one of four ways:
 //
 //	racy     v.Set(v.Get() + 1) on a Value                  (value.value += 1)
 //	locked   v.Lock(); v.Set(v.Get() + 1); v.Unlock()       (with value.get_lock(): ...)
@@ -18,11 +18,12 @@ import (
 //	         Mutex at lockPath                              (RawValue + Lock)
 //	atomic   v.Add(1) on a Value                            (no Python equivalent)
 //
-// lockPath is used by rawlock only. racy, locked and atomic open a Value
-// file, rawlock a RawValue file: one path cannot serve both. Run it in
+// lockPath is used by rawlock only ("" for the others). racy, locked and
+// atomic open a Value file, rawlock a RawValue file: one path cannot serve
+// both. The count comes first, as a pool's Map passes it. Run it in
 // several processes at once and compare the value with processes × n: racy
 // loses updates, the others do not.
-func IncrementShared(mode, path, lockPath string, n int) error {
+func IncrementShared(n int, mode, path, lockPath string) error {
 	if n < 0 {
 		return fmt.Errorf("workbook: increment shared: negative count %d", n)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/golocks/golocks/pkg/workbook"
 )
 
-// runIncrement runs IncrementShared(mode, …, n) in procs helper processes
+// runIncrement runs IncrementShared(n, mode, …) in procs helper processes
 // started together, and returns the final shared value.
 func runIncrement(t testing.TB, mode string, procs, n int) int64 {
 	t.Helper()
@@ -87,32 +87,32 @@ func TestIncrementProcessesRacyLoses(t *testing.T) {
 
 func TestIncrementBadInput(t *testing.T) {
 	dir := t.TempDir()
-	err := workbook.IncrementShared("sloppy", filepath.Join(dir, "v"), "", 10)
+	err := workbook.IncrementShared(10, "sloppy", filepath.Join(dir, "v"), "")
 	if err == nil || !strings.Contains(err.Error(), `"sloppy"`) || !strings.Contains(err.Error(), "racy, locked, rawlock, atomic") {
 		t.Errorf("unknown mode: %v; want an error naming it and listing the modes", err)
 	}
-	if err := workbook.IncrementShared("locked", filepath.Join(dir, "v"), "", -1); err == nil {
+	if err := workbook.IncrementShared(-1, "locked", filepath.Join(dir, "v"), ""); err == nil {
 		t.Error("negative count: no error")
 	}
-	if err := workbook.IncrementShared("rawlock", filepath.Join(dir, "v"), "", 1); err == nil {
+	if err := workbook.IncrementShared(1, "rawlock", filepath.Join(dir, "v"), ""); err == nil {
 		t.Error("rawlock without a lock path: no error")
 	}
-	if err := workbook.IncrementShared("locked", dir, "", 1); err == nil || !strings.Contains(err.Error(), "is a directory") {
+	if err := workbook.IncrementShared(1, "locked", dir, ""); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Errorf("directory path: %v", err)
 	}
 	// A value file is not a raw value file.
-	if err := workbook.IncrementShared("atomic", filepath.Join(dir, "v"), "", 5); err != nil {
+	if err := workbook.IncrementShared(5, "atomic", filepath.Join(dir, "v"), ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := workbook.IncrementShared("rawlock", filepath.Join(dir, "v"), filepath.Join(dir, "l"), 1); !errors.Is(err, shared.ErrFormat) {
+	if err := workbook.IncrementShared(1, "rawlock", filepath.Join(dir, "v"), filepath.Join(dir, "l")); !errors.Is(err, shared.ErrFormat) {
 		t.Errorf("rawlock on a value file: %v; want ErrFormat", err)
 	}
 	for _, mode := range []string{"racy", "locked", "atomic"} {
-		if err := workbook.IncrementShared(mode, filepath.Join(dir, "v"), "", 5); err != nil {
+		if err := workbook.IncrementShared(5, mode, filepath.Join(dir, "v"), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := workbook.IncrementShared("rawlock", filepath.Join(dir, "r"), filepath.Join(dir, "l"), 5); err != nil {
+	if err := workbook.IncrementShared(5, "rawlock", filepath.Join(dir, "r"), filepath.Join(dir, "l")); err != nil {
 		t.Fatal(err)
 	}
 	v, err := shared.OpenValue(filepath.Join(dir, "v"))

@@ -1,0 +1,192 @@
+package pool
+
+// The task protocol: how a pool and one worker process talk. It is all
+// here; process.go is the pool's side, serve.go the worker's.
+//
+// The pool starts the worker as `<binary> worker`, with no other argument,
+// its standard input empty and its standard output and error copied into
+// the caller's, line by line. The call itself travels on more pipes, never
+// on stdout (the call's own output goes there, and an interpreter may print
+// warnings there): the worker reads the pool's messages on file descriptor
+// 3, writes its own on 4 and waits at the start line on 5; the environment
+// variable GOLOCKS_POOL_CHANNEL=3,4,5 tells it so. Each message is one line
+// of JSON:
+//
+//	pool   -> worker   request    {"Call": {...}, "StartWithin": ns}
+//	worker -> pool     report     {"Ready": true}, or {"Err": "..."} if it cannot make the call
+//	pool   -> worker   start      {"Start": true}, then the start line opens
+//	worker -> pool     report     {"Done": true}, with "Err" or "Panic" if the call failed
+//
+// The start line is descriptor 5: the read end of one pipe that all the
+// workers of a run share, and that stays empty. A ready worker watches it
+// until it reads as ended, which it does for all of them at the same
+// moment: when the pool closes its write end, once every worker of the
+// round is ready and has its Start. Then each reads its Start and makes the
+// call. It watches by polling without sleeping, for a bounded time
+// (spinWait), and only then asleep: a sleeping process takes a while to
+// wake (up to a millisecond on a virtual machine whose idle processor must
+// be woken first), not the same while for each, and the first would be done
+// with its first steps before the last one woke. (Two workers of
+// workbook.Work on 2 cores at a load of 8 both found no file in about half
+// the trials when they watched awake, one in five when each was sent its
+// start in turn.) A worker that comes later (a run with more calls than processes) finds the
+// line open and waits only for its Start.
+//
+// If the pool goes away before the start, its ends of the pipes close: the
+// line reads as ended, but no Start follows, and the worker exits without
+// making the call. The worker's exit status follows one rule (see Serve):
+// 0 the call returned nil, 1 it failed, 2 it was never made.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"time"
+)
+
+// A Call is one function call that a pool sends to a worker process.
+type Call struct {
+	Func  string            // a notebook function's name ("work"), or a compiled function's qualified name (FuncName)
+	Decls []string          // for a notebook function: cell.Func.Decls, to interpret first
+	Args  []json.RawMessage // the arguments, JSON, in order (the count first)
+}
+
+// channelEnv names the worker's pipes: "3,4,5", the pool's messages, the
+// worker's reports, the start line.
+const (
+	channelEnv     = "GOLOCKS_POOL_CHANNEL"
+	channelFDs     = "3,4,5"
+	requestFD      = 3
+	reportFD       = 4
+	lineFD         = 5
+	workerArg      = "worker"
+	requestTimeout = DefaultTimeout // how long a worker waits for its request
+)
+
+// A request is the pool's first message: the call, and how long the worker
+// may wait at the start line (the time left of the pool's run).
+type request struct {
+	Call        Call
+	StartWithin time.Duration
+}
+
+// A start is the pool's second message: cross the start line when it opens.
+type start struct {
+	Start bool
+}
+
+// spinWait is how long a ready worker watches the start line without
+// sleeping; then it sleeps until the line opens. Workers of one run are
+// ready within a few milliseconds of each other, unless the machine is too
+// busy for them to start together anyway.
+const spinWait = 50 * time.Millisecond
+
+// A report is a worker's message: Ready or Done, or neither with Err set
+// when the call cannot be made.
+type report struct {
+	Ready bool   `json:",omitempty"` // found the function, rebuilt the arguments: watching the start line
+	Done  bool   `json:",omitempty"` // the call ended; Err or Panic if it failed
+	Err   string `json:",omitempty"` // the error the call returned, or why it cannot be made
+	Panic string `json:",omitempty"` // what the call panicked with
+}
+
+// The worker's exit statuses (see Serve).
+const (
+	exitReturned = 0 // the call returned nil
+	exitFailed   = 1 // the call returned an error or panicked
+	exitNotMade  = 2 // the call was never made
+)
+
+// encodeArg is an argument for a parameter of type t as it travels,
+// checked here, before any process starts, to arrive as it is: t can be
+// rebuilt by a worker, and what the worker will decode encodes back to the
+// same JSON.
+func encodeArg(v reflect.Value, t reflect.Type) (json.RawMessage, error) {
+	if err := travels(t, map[reflect.Type]bool{}); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(v.Interface())
+	if err != nil {
+		return nil, err
+	}
+	back, err := decodeArg(data, t)
+	if err != nil {
+		return nil, err
+	}
+	again, err := json.Marshal(back.Interface())
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(data, again) {
+		return nil, fmt.Errorf("it would arrive as %s, not %s", again, data)
+	}
+	return data, nil
+}
+
+// decodeArg rebuilds an argument of type t: strictly, so that a field the
+// type lacks or anything after the value is an error rather than dropped.
+func decodeArg(data []byte, t reflect.Type) (reflect.Value, error) {
+	p := reflect.New(t)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p.Interface()); err != nil {
+		return reflect.Value{}, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return reflect.Value{}, errors.New("more than one JSON value")
+	}
+	return p.Elem(), nil
+}
+
+var (
+	marshalerType   = reflect.TypeFor[json.Marshaler]()
+	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+)
+
+// travels says why a value of type t could not be rebuilt in another
+// process, if it could not: only values, no references to this process's
+// memory (pointers, channels, functions) and nothing JSON would drop or
+// cannot spell (unexported fields, interfaces, complex numbers).
+func travels(t reflect.Type, seen map[reflect.Type]bool) error {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	if t.Implements(marshalerType) && reflect.PointerTo(t).Implements(unmarshalerType) {
+		return nil // it says itself how it travels (time.Time)
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return nil
+	case reflect.Slice, reflect.Array:
+		return travels(t.Elem(), seen)
+	case reflect.Map:
+		switch t.Key().Kind() {
+		case reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		default:
+			return fmt.Errorf("a map keyed by %s", t.Key())
+		}
+		return travels(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				return fmt.Errorf("%s has an unexported field, %s", t, f.Name)
+			}
+			if f.Tag.Get("json") == "-" {
+				return fmt.Errorf("%s's field %s is not encoded (json:\"-\")", t, f.Name)
+			}
+			if err := travels(f.Type, seen); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("a %s (%s) refers to this process or has no JSON form", t, t.Kind())
+}

@@ -1,0 +1,213 @@
+package pool
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Serve is the whole worker side of one call: main calls it when started as
+// `<binary> worker` by a pool. It reads the Call the pool sent (never over
+// stdout: the call's own output goes there), finds the function with find,
+// decodes the arguments into its parameter types, waits at the pool's start
+// line, calls it, reports its error or panic to the pool, and returns the
+// process's exit status:
+//
+//	0  the call returned nil (or nothing)
+//	1  the call returned an error or panicked (reported to the pool)
+//	2  the call was never made: not started by a pool, a malformed request,
+//	   a function find does not know, arguments that do not fit it, or a
+//	   pool that went away or gave up before the start line
+//
+// Started by hand, with no pool, it prints one line to stderr and returns 2.
+// (The Go runtime itself also exits with 2 when a goroutine the call started
+// panics; the pool tells that apart because the call never reported.)
+//
+// find returns the function to call, as a reflect.Value of kind Func, or an
+// error saying why there is none; a panic in find is an error too. See
+// FindIn for a find over compiled functions.
+func Serve(find func(Call) (reflect.Value, error)) int {
+	ch, err := openChannel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n", filepath.Base(os.Args[0]), workerArg, err)
+		return exitNotMade
+	}
+	defer ch.close()
+
+	var req request
+	if err := ch.receive(&req, requestTimeout); err != nil {
+		ch.send(report{Err: fmt.Sprintf("no call from the pool: %v", err)})
+		return exitNotMade
+	}
+	fn, args, err := prepare(find, req.Call)
+	if err != nil {
+		ch.send(report{Err: err.Error()})
+		return exitNotMade
+	}
+	if err := ch.send(report{Ready: true}); err != nil {
+		return exitNotMade
+	}
+	// The start line (protocol.go): watch it until it opens, then read
+	// the Start, which the pool wrote before it opened the line (or writes
+	// now, to a worker that came later). If the pool gives up it kills
+	// this process; if it dies the line opens with no Start after it, and
+	// the call is not made. Both waits poll on this goroutine's own
+	// thread, so the call starts the moment the line opens. Nothing came
+	// after the request before Ready, so the decoder holds no byte of the
+	// Start, and poll sees them all.
+	if err := awaitLine(lineFD, req.StartWithin); err != nil {
+		return exitNotMade
+	}
+	if err := waitReadable(requestFD, req.StartWithin); err != nil {
+		return exitNotMade
+	}
+	var st start
+	if err := ch.dec.Decode(&st); err != nil || !st.Start {
+		return exitNotMade
+	}
+
+	err = invoke(fn, args)
+	var pe *PanicError
+	switch {
+	case err == nil:
+		ch.send(report{Done: true})
+		return exitReturned
+	case errors.As(err, &pe):
+		ch.send(report{Done: true, Panic: fmt.Sprint(pe.Value)})
+	default:
+		ch.send(report{Done: true, Err: err.Error()})
+	}
+	return exitFailed
+}
+
+// prepare finds call's function and rebuilds its arguments.
+func prepare(find func(Call) (reflect.Value, error), c Call) (fn reflect.Value, args []reflect.Value, err error) {
+	if find == nil {
+		return fn, nil, errors.New("this worker has no way to find functions (Serve(nil))")
+	}
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("finding %s: panic: %v", c.Func, v)
+			}
+		}()
+		fn, err = find(c)
+	}()
+	if err != nil {
+		return fn, nil, err
+	}
+	if !fn.IsValid() || fn.Kind() != reflect.Func || fn.IsNil() {
+		return fn, nil, fmt.Errorf("%s is not a function here", c.Func)
+	}
+	ft := fn.Type()
+	if ft.NumOut() > 1 || ft.NumOut() == 1 && ft.Out(0) != errorType {
+		return fn, nil, fmt.Errorf("%s returns %s: a pool's function returns nothing or an error", c.Func, results(ft))
+	}
+	n, in := len(c.Args), ft.NumIn()
+	if ft.IsVariadic() && n < in-1 || !ft.IsVariadic() && n != in {
+		return fn, nil, fmt.Errorf("%s takes %s, not %d arguments", c.Func, params(ft), n)
+	}
+	args = make([]reflect.Value, n)
+	for i, data := range c.Args {
+		if args[i], err = decodeArg(data, paramType(ft, i)); err != nil {
+			return fn, nil, fmt.Errorf("%s: argument %d (%s): %w", c.Func, i+1, data, err)
+		}
+	}
+	return fn, args, nil
+}
+
+// invoke calls fn, turning a panic into a *PanicError.
+func invoke(fn reflect.Value, args []reflect.Value) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v}
+		}
+	}()
+	out := fn.Call(args)
+	if len(out) == 1 && !out[0].IsNil() {
+		return out[0].Interface().(error)
+	}
+	return nil
+}
+
+// FindIn returns a find for Serve that serves the compiled functions in
+// funcs, keyed by their FuncName (the golocks binary serves
+// workbook.Funcs()). It refuses a notebook function (a Call with Decls): only
+// a binary with an interpreter, the kernel's, can define those.
+func FindIn(funcs map[string]any) func(Call) (reflect.Value, error) {
+	return func(c Call) (reflect.Value, error) {
+		if len(c.Decls) > 0 {
+			return reflect.Value{}, fmt.Errorf("%s is a notebook function: this worker cannot interpret notebook code (the kernel's binary can)", c.Func)
+		}
+		if f, ok := funcs[c.Func]; ok {
+			return reflect.ValueOf(f), nil
+		}
+		var known []string
+		for name := range funcs {
+			known = append(known, name[strings.LastIndexByte(name, '/')+1:])
+		}
+		slices.Sort(known)
+		return reflect.Value{}, fmt.Errorf("no function %s in this worker (it has %s)", c.Func, strings.Join(known, ", "))
+	}
+}
+
+// A channel is the worker's end of the two pipes to its pool.
+type channel struct {
+	in   *os.File
+	dec  *json.Decoder
+	out  *os.File
+	line *os.File
+}
+
+// openChannel opens the pipes the pool passed, if it did.
+func openChannel() (*channel, error) {
+	if v, ok := os.LookupEnv(channelEnv); !ok || v != channelFDs {
+		return nil, errors.New("not started by a pool: this command runs one call that a pool (package pool) sends it on its own channel; run golocks count or shared instead")
+	}
+	// The call's own child processes must not inherit the channel.
+	os.Unsetenv(channelEnv)
+	for _, fd := range []int{requestFD, reportFD, lineFD} {
+		if err := claimPipe(fd); err != nil {
+			return nil, fmt.Errorf("not started by a pool: file descriptor %d: %w", fd, err)
+		}
+	}
+	in, out := os.NewFile(requestFD, "pool requests"), os.NewFile(reportFD, "pool reports")
+	return &channel{in: in, dec: json.NewDecoder(in), out: out, line: os.NewFile(lineFD, "start line")}, nil
+}
+
+func (c *channel) close() {
+	c.in.Close()
+	c.out.Close()
+	c.line.Close()
+}
+
+// receive decodes the pool's next message into v, waiting at most d. A
+// read left behind at the bound ends with the process.
+func (c *channel) receive(v any, d time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- c.dec.Decode(v) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return fmt.Errorf("nothing from the pool within %v", d)
+	}
+}
+
+// send writes one report, in one write: the pool reads lines.
+func (c *channel) send(r report) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = c.out.Write(append(b, '\n'))
+	return err
+}
