@@ -28,6 +28,8 @@ deps:
 include kernel/kernel.mk
 # make run: Jupyter on the workbook (scripts/run.sh).
 include scripts/run.mk
+# make class, make grade: a class on one server; grading submissions (README).
+include scripts/class.mk
 # make notebooks: the workbook's student and solution copies (notebooks/README.md).
 include notebooks/notebooks.mk
 # make bench: golocks against Python and the machine's floor (docs/benchmarks.md).

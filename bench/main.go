@@ -20,7 +20,8 @@
 //
 // Then it measures the notebook kernel's latency (kernel start to first
 // reply, a trivial cell, each solution notebook) through Jupyter's own
-// client, with bench/latency.py.
+// client, with bench/latency.py, and a class served by JupyterHub on this
+// machine, one student alone and then a whole class at once (class.go).
 package main
 
 import (
@@ -61,6 +62,7 @@ type options struct {
 	From         string
 	Syscalls     bool
 	Baseline     string
+	Class        classOptions
 }
 
 func main() {
@@ -132,6 +134,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.From, "from", "", "measure nothing: print the tables and draw the chart of an earlier run's -json file")
 	fs.BoolVar(&o.Syscalls, "syscalls", true, "count each side's system calls per increment (perf, else strace)")
 	fs.StringVar(&o.Baseline, "baseline", "", "an earlier run's -json file on this machine: report every row slower than it (\"nothing slower\")")
+	o.Class.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -190,7 +193,7 @@ func (o options) check() error {
 			return fmt.Errorf("-dir %s: not a folder", d)
 		}
 	}
-	return nil
+	return o.Class.check()
 }
 
 // A report is everything one run measured.
@@ -204,6 +207,7 @@ type report struct {
 	Decomposition []stepCost
 	Latency       *latencyReport
 	Redis         *redisReport
+	Class         *classReport
 	Duration      time.Duration
 	Warmup, Pairs int
 }
@@ -220,6 +224,9 @@ func (rep report) failures() []string {
 	}
 	if rep.Redis != nil {
 		f = append(f, rep.Redis.failures()...)
+	}
+	if rep.Class != nil {
+		f = append(f, rep.Class.failures()...)
 	}
 	return f
 }
@@ -304,6 +311,9 @@ func bench(o options, stdout, stderr io.Writer) (report, error) {
 	if o.Latency {
 		lr := measureLatency(o, stderr)
 		rep.Latency = &lr
+	}
+	if o.Class.Enabled {
+		rep.Class = measureClass(o, stderr)
 	}
 	rep.LoadAfter = loadavg()
 	rep.Duration = time.Since(rep.Started)
@@ -407,6 +417,10 @@ func writeReport(w io.Writer, rep report, base *report) {
 	if rep.Latency != nil {
 		fmt.Fprintf(w, "\n## Notebook latency (golocks kernel, Jupyter's own client)\n\n")
 		writeLatency(w, *rep.Latency)
+	}
+	if rep.Class != nil {
+		fmt.Fprintf(w, "\n## A class on one server (JupyterHub, %d students at once)\n\n", rep.Class.Students)
+		writeClass(w, rep.Class)
 	}
 }
 

@@ -57,7 +57,10 @@ func TestNotebooks(t *testing.T) {
 			t.Run(copy+"/"+strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
 				cells := runNotebook(t, k, filepath.Join(copy, name))
 				for _, c := range cells {
-					if c.Error != "" && !c.HasTag("raises-exception") {
+					switch {
+					case c.HasTag("test"):
+						checkTestCell(t, copy, c)
+					case c.Error != "" && !c.HasTag("raises-exception"):
 						t.Errorf("cell %s: error %s\nsource:\n%s\noutput:\n%s", c.ID, c.Error, c.Source, tail(c.Text))
 					}
 				}
@@ -69,6 +72,31 @@ func TestNotebooks(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// checkTestCell checks a test cell (tagged "test": it grades the exercise
+// above it). In the solution copy it passes; in the student copy, whose
+// exercises are blank, it fails, every time, with a message that says what
+// is missing rather than a compile error or a crash.
+func checkTestCell(t *testing.T, copy string, c cell) {
+	t.Helper()
+	if copy == "solution" {
+		if c.Error != "" || !strings.Contains(c.Text, "tests passed") {
+			t.Errorf("test cell %s fails on the solution: %s\n%s", c.ID, c.Error, tail(c.Text))
+		}
+		return
+	}
+	if c.Error == "" {
+		t.Errorf("test cell %s passes on the blank student copy:\n%s", c.ID, tail(c.Text))
+	}
+	for _, bad := range []string{"undefined", "runtime error", "nil pointer", "not run", "goroutine "} {
+		if strings.Contains(c.Error, bad) {
+			t.Errorf("test cell %s fails on the blank student copy with %q, not a message for the student: %s", c.ID, bad, c.Error)
+		}
+	}
+	if strings.Contains(c.Source, "HIDDEN TESTS") {
+		t.Errorf("test cell %s shows its hidden tests in the student copy:\n%s", c.ID, c.Source)
 	}
 }
 

@@ -6,8 +6,11 @@
 # the workbook's Python reference and the Redis bench (make bench).
 # Used by .ci/run, `make run` and the Dockerfile alike, so there is one list.
 #
+# `install-deps.sh class` adds what serving a class needs (`make class`):
+# Debian's JupyterHub and its proxy, configurable-http-proxy.
 # `install-deps.sh test` adds what running the tests needs on a bare
-# machine: make, and a C compiler for the race detector (cgo).
+# machine: make, a C compiler for the race detector (cgo), and the class's
+# packages (the tests serve a class through a real JupyterHub).
 #
 # As root it installs with apt-get; otherwise it prints the one command to
 # run and fails if something is missing.
@@ -18,9 +21,13 @@ packages=(
   jupyter-notebook python3-websocket python3-fasteners
   redis-server python3-redis
 )
-if [ "${1:-}" = test ]; then
-  packages+=(make gcc libc6-dev)
-fi
+class=(jupyterhub node-configurable-http-proxy)
+case "${1:-}" in
+  "") ;;
+  class) packages+=("${class[@]}") ;;
+  test) packages+=(make gcc libc6-dev "${class[@]}") ;;
+  *) echo "usage: $0 [class|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

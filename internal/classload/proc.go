@@ -1,0 +1,117 @@
+package classload
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// proc is one process, as /proc shows it.
+type proc struct {
+	pid, uid int
+	comm     string
+}
+
+// processesOf lists the processes whose real uid is one of uids.
+func processesOf(uids []int) []proc {
+	if len(uids) == 0 {
+		return nil
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []proc
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		uid, comm, ok := readStatus(pid)
+		if ok && slices.Contains(uids, uid) {
+			out = append(out, proc{pid: pid, uid: uid, comm: comm})
+		}
+	}
+	return out
+}
+
+// readStatus reads a process's real uid and name from /proc/PID/status.
+func readStatus(pid int) (uid int, comm string, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, "", false // gone meanwhile
+	}
+	uid = -1
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Text()
+		if v, found := strings.CutPrefix(line, "Name:"); found {
+			comm = strings.TrimSpace(v)
+		} else if v, found := strings.CutPrefix(line, "Uid:"); found {
+			if f := strings.Fields(v); len(f) > 0 {
+				uid, _ = strconv.Atoi(f[0])
+			}
+		}
+	}
+	return uid, comm, uid >= 0
+}
+
+// pss is a process's proportional set size in bytes: its private memory
+// plus its share of the memory it shares (the kernel binary's pages, which
+// every student's kernels map, count once in all, not once per student).
+func pss(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, found := strings.CutPrefix(sc.Text(), "Pss:"); found {
+			f := strings.Fields(v)
+			if len(f) >= 1 {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024, err == nil
+			}
+		}
+	}
+	return 0, false
+}
+
+// memInfo is /proc/meminfo's MemAvailable and MemTotal, in bytes.
+func memInfo() (available, total int64) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "MemAvailable:":
+			available = kb * 1024
+		case "MemTotal:":
+			total = kb * 1024
+		}
+	}
+	return available, total
+}
+
+// category sorts a student's processes for the memory report.
+func category(comm string) string {
+	switch {
+	case comm == "golocks-kernel":
+		return "kernels"
+	case strings.HasPrefix(comm, "jupyterhub"), strings.HasPrefix(comm, "python"), strings.HasPrefix(comm, "jupyter"):
+		return "server"
+	default:
+		return "workers"
+	}
+}

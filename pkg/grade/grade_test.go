@@ -1,0 +1,228 @@
+package grade
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golocks/golocks/pkg/filelock"
+	"github.com/golocks/golocks/pkg/shared"
+)
+
+// write makes a file holding content in a fresh folder and returns its path.
+func write(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "count.txt")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// wantErr checks that err is nil when want is "", else that it mentions
+// every part of want (separated by "|").
+func wantErr(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Errorf("got error %q, want none", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Errorf("got no error, want one mentioning %q", want)
+		return
+	}
+	for _, part := range strings.Split(want, "|") {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("error %q does not mention %q", err, part)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		content string
+		want    int
+		err     string
+	}{
+		{"1000\n", 1000, ""},
+		{"1000", 1000, ""},
+		{"999\n", 1000, "holds 999, not 1000|1 updates are missing"},
+		{"2000\n", 1000, "more than the 1000 increments|earlier run|os.Remove"},
+		{"\n", 1000, `holds "", not a number`},
+		{"abc", 1000, `holds "abc", not a number`},
+		{"0\n", 1000, "holds 0, not 1000|at least 1"},
+	} {
+		wantErr(t, Count(write(t, tc.content), tc.want), tc.err)
+	}
+	missing := filepath.Join(t.TempDir(), "serial.txt")
+	wantErr(t, Count(missing, 1000), "serial.txt does not exist|run your code first")
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("Count created %s", missing)
+	}
+	wantErr(t, Count(write(t, "1"), 0), "at least 1")
+}
+
+func TestCountAtMost(t *testing.T) {
+	for _, tc := range []struct {
+		content string
+		err     string
+	}{
+		{"3000\n", ""},
+		{"1\n", ""},
+		{"1412\n", ""},
+		{"3001\n", "holds 3001, more than the 3000"},
+		{"0\n", "holds 0|at least 1"},
+		{"-5\n", "holds -5"},
+		{"", `holds "", not a number`},
+	} {
+		wantErr(t, CountAtMost(write(t, tc.content), 3000), tc.err)
+	}
+	wantErr(t, CountAtMost(filepath.Join(t.TempDir(), "parallel.txt"), 3000), "parallel.txt does not exist")
+	wantErr(t, CountAtMost(write(t, "1"), 0), "at least 1")
+}
+
+func TestEqualAndAtMost(t *testing.T) {
+	wantErr(t, Equal("count", 1000000, 1000000), "")
+	wantErr(t, Equal("count", 0, 1000000), "count is 0, not 1000000|did your code run")
+	wantErr(t, Equal("count", 999000, 1000000), "count is 999000, not 1000000|1000 increments were lost")
+	wantErr(t, Equal("count", 2000000, 1000000), "more than the 1000000|start from 0")
+	wantErr(t, AtMost("the shared value", 1, 4000000), "")
+	wantErr(t, AtMost("the shared value", 4000000, 4000000), "")
+	wantErr(t, AtMost("the shared value", 0, 4000000), "the shared value is 0|did your code run")
+	wantErr(t, AtMost("the shared value", 4000001, 4000000), "more than the 4000000")
+	wantErr(t, Measured("tSerial", time.Millisecond), "")
+	wantErr(t, Measured("tSerial", 0), "tSerial is 0s|tSerial = time.Since(start)")
+}
+
+func TestRawValue(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "raw.shm")
+	wantErr(t, RawValue(path, 4), "raw.shm does not exist|shared.OpenRaw")
+	if _, err := os.Stat(path); err == nil {
+		t.Fatalf("RawValue created %s", path)
+	}
+	raw, err := shared.OpenRaw(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.Set(4)
+	wantErr(t, RawValue(path, 4), "")
+	raw.Set(3)
+	wantErr(t, RawValue(path, 4), "raw.shm is 3, not 4|1 increments were lost")
+
+	value := filepath.Join(dir, "value.shm")
+	v, err := shared.OpenValue(value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	wantErr(t, RawValue(value, 4), "cannot read the raw value")
+}
+
+// wrapper is the signature LockWrapper checks.
+type wrapper = func(string, func(int, string) error) func(int, string) error
+
+func TestLockWrapper(t *testing.T) {
+	// right is the workbook's answer.
+	right := func(lockPath string, work func(int, string) error) func(int, string) error {
+		return func(maxCount int, filename string) error {
+			lock := filelock.New(lockPath)
+			if err := lock.Lock(); err != nil {
+				return err
+			}
+			defer lock.Unlock()
+			return work(maxCount, filename)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		wrap wrapper
+		err  string
+	}{
+		{"right", right, ""},
+		{"no lock", func(lockPath string, work func(int, string) error) func(int, string) error {
+			return work
+		}, "work ran while|was free"},
+		{"unlocked before work", func(lockPath string, work func(int, string) error) func(int, string) error {
+			return func(n int, f string) error {
+				lock := filelock.New(lockPath)
+				if err := lock.Lock(); err != nil {
+					return err
+				}
+				lock.Unlock()
+				return work(n, f)
+			}
+		}, "work ran while|take the lock before calling work"},
+		{"another lock file", func(lockPath string, work func(int, string) error) func(int, string) error {
+			return right(lockPath+".other", work)
+		}, "work ran while"},
+		{"never unlocked", func(lockPath string, work func(int, string) error) func(int, string) error {
+			return func(n int, f string) error {
+				lock := filelock.New(lockPath)
+				if err := lock.Lock(); err != nil {
+					return err
+				}
+				t.Cleanup(func() { lock.Unlock() })
+				return work(n, f)
+			}
+		}, "still held after|defer lock.Unlock()"},
+		{"never calls work", func(lockPath string, work func(int, string) error) func(int, string) error {
+			return func(int, string) error { return nil }
+		}, "never called work"},
+		{"calls work twice", func(lockPath string, work func(int, string) error) func(int, string) error {
+			w := right(lockPath, work)
+			return func(n int, f string) error { w(n, f); return w(n, f) }
+		}, "called work 2 times"},
+		{"wrong arguments", func(lockPath string, work func(int, string) error) func(int, string) error {
+			return right(lockPath, func(n int, f string) error { return work(1000, "parallel.txt") })
+		}, `called work(1000, "parallel.txt")|pass its arguments on`},
+		{"drops work's error", func(lockPath string, work func(int, string) error) func(int, string) error {
+			w := right(lockPath, work)
+			return func(n int, f string) error { w(n, f); return nil }
+		}, "returned <nil>, not work's error"},
+		{"calls work when wrapping", func(lockPath string, work func(int, string) error) func(int, string) error {
+			work(1, "x")
+			return right(lockPath, work)
+		}, "called work itself"},
+		{"returns nil", func(string, func(int, string) error) func(int, string) error { return nil }, "returned nil"},
+		{"panics", func(string, func(int, string) error) func(int, string) error { panic("oops") }, "panicked: oops"},
+		{"nil", nil, "is nil"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lockPath := filepath.Join(t.TempDir(), "counter.lock")
+			wantErr(t, LockWrapper(tc.wrap, lockPath), tc.err)
+			if _, err := os.Stat(filepath.Join(filepath.Dir(lockPath), probeFile)); err == nil {
+				t.Errorf("the probe wrote %s", probeFile)
+			}
+		})
+	}
+}
+
+func TestLockWrapperLockHeldBefore(t *testing.T) {
+	lockPath := filepath.Join(t.TempDir(), "counter.lock")
+	held := filelock.New(lockPath)
+	if err := held.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	err := LockWrapper(func(string, func(int, string) error) func(int, string) error {
+		t.Error("the wrapper ran although the lock was held")
+		return nil
+	}, lockPath)
+	wantErr(t, err, "held before the test starts")
+}
+
+func TestAll(t *testing.T) {
+	wantErr(t, All(), "")
+	wantErr(t, All(nil, nil), "")
+	err := All(nil, Equal("a", 1, 2), nil, Equal("b", 3, 4))
+	wantErr(t, err, "a is 1, not 2|b is 3, not 4")
+	if err != nil && len(strings.Split(err.Error(), "\n")) != 2 {
+		t.Errorf("All: %q, want one failure per line", err)
+	}
+}
