@@ -45,7 +45,7 @@ func redisCmd(args []string, stdout, stderr io.Writer) error {
 	countFlag := fs.String("count", "10000", "increments per process")
 	mode := fs.String("mode", "racy", strings.Join(workbook.RedisModes(), ", "))
 	url := fs.String("redis", "", "the server's `URL`, redis://[:password@]host:port or unix://[:password@]/path (default: a private redis-server, stopped at the end)")
-	key := fs.String("key", "golocks:counter", "the counter's key (reset first; the lock and tallies are named after it)")
+	key := fs.String("key", workbook.RedisKey("counter"), "the counter's key (reset first; the lock and tallies are named after it; the default is yours alone on a shared server)")
 	ttl := fs.Duration("ttl", 0, "lock and fenced: each lock hold's time to live (default 10s)")
 	asJSON := fs.Bool("json", false, "print one JSON object {expected, got, lost, elapsed_s} (+ retries for watch, rejected for fenced)")
 	if err := parseFlags(fs, args, stdout); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/golocks/golocks/internal/redistest"
 	"github.com/golocks/golocks/pkg/redisserver"
+	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // redisJSON runs `golocks redis ... --json` and decodes its one line,
@@ -210,7 +211,8 @@ func TestRedisBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	rdb.Set(context.Background(), "golocks:counter", "42", 0)
+	counter := workbook.RedisKey("counter") // --key's default
+	rdb.Set(context.Background(), counter, "42", 0)
 
 	cases := [][]string{
 		{"--redis", refused},
@@ -243,7 +245,7 @@ func TestRedisBadInput(t *testing.T) {
 		if out != "" {
 			t.Errorf("%s: printed %q on stdout", name, out)
 		}
-		if v, _ := rdb.Get(context.Background(), "golocks:counter").Result(); v != "42" {
+		if v, _ := rdb.Get(context.Background(), counter).Result(); v != "42" {
 			t.Fatalf("%s: the counter now holds %q, want it untouched", name, v)
 		}
 	}
