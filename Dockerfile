@@ -29,6 +29,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY kernel/ kernel/
 COPY pkg/ pkg/
+COPY internal/ internal/
 COPY cmd/ cmd/
 RUN kernel/build.sh build && PREFIX="$KERNEL_PREFIX" kernel/build.sh install
 # The student copy; the solution copy too, in solutions/, with SOLUTIONS=1

@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/golocks/golocks/pkg/pool"
 )
 
 // errHelp means -h was asked for and usage was printed: exit 0.
@@ -45,15 +42,26 @@ func positive(what, s string) (int, error) {
 	return n, nil
 }
 
-// parseCounts parses "1000,2000".
+// parseCounts parses "1000,2000": at most maxCounts counts (a worker
+// process each), that the file counter can count within the run's bound.
 func parseCounts(s string) ([]int, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) > maxCounts {
+		return nil, usagef("--counts: %d counts, at most %d (each is a worker process of its own)", len(fields), maxCounts)
+	}
 	var counts []int
-	for _, f := range strings.Split(s, ",") {
+	for _, f := range fields {
 		n, err := positive("--counts", f)
 		if err != nil {
 			return nil, err
 		}
+		if err := checkCount("--counts", n, fileIncrementsPerSecond); err != nil {
+			return nil, err
+		}
 		counts = append(counts, n)
+	}
+	if err := checkTotal("--counts", counts, fileIncrementsPerSecond); err != nil {
+		return nil, err
 	}
 	return counts, nil
 }
@@ -66,17 +74,6 @@ func oneOf(name, v string, allowed ...string) error {
 		}
 	}
 	return usagef("%s: %q is not one of %s", name, v, strings.Join(allowed, ", "))
-}
-
-// checkLockOpens checks that path can be opened as the lock will open it,
-// creating it if missing: a lock file is never deleted, so creating it early
-// costs nothing, and an unwritable place is found before the run starts.
-func checkLockOpens(path string) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
-	if err != nil {
-		return usagef("--lock-file %s: cannot be opened as a lock file: %v", path, errors.Unwrap(err))
-	}
-	return f.Close()
 }
 
 // A result is one experiment's outcome, printed as text or JSON. The JSON
@@ -104,15 +101,4 @@ func (r result) print(w io.Writer, asJSON bool) {
 		return
 	}
 	fmt.Fprintf(w, "expected %d got %d lost %d in %.3fs\n", r.Expected, r.Got, r.Lost, r.Elapsed)
-}
-
-// anyStarted reports whether at least one call was made: otherwise there is
-// no result to show.
-func anyStarted(results []pool.Result) bool {
-	for _, r := range results {
-		if !errors.Is(r.Err, pool.ErrNotStarted) {
-			return true
-		}
-	}
-	return false
 }

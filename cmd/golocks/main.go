@@ -4,7 +4,7 @@
 // Usage:
 //
 //	golocks count  --procs N --counts a,b,... --lock none|file [--granularity call|increment]
-//	               [--crash-safe] [--file F] [--lock-file L] [--trace T] [--quiet] [--json]
+//	               [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
 //	golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
 //	golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
 //	golocks worker
@@ -21,9 +21,29 @@
 // worker is not for typing: a pool (pkg/pool) starts it, sends it one call
 // of a workbook function on a channel of its own, and reads the outcome.
 //
-// Bad input is one line on stderr and exit status 2; a failed run is exit
-// status 1. The worker's statuses follow the same rule: 0 the call returned
-// nil, 1 it failed, 2 it was never made (bad input).
+// What --file may name: the counter is reset (deleted) before the run, so
+// it must be missing, or a regular file that is empty or holds a counter
+// (an integer and a newline, or the digits and newlines racing writers
+// leave of one); --overwrite allows any other regular file.
+// Nothing golocks opens is anything but a regular file (never a device, a
+// FIFO, a socket or a directory), nor a symbolic link: one planted by
+// another user where the counter, its lock file or its trace should be is
+// refused, never written through.
+//
+// --procs is at most 32 per CPU, and, for a user whose processes are
+// limited (ulimit -u), what that limit leaves room for; a count is at most
+// what could be counted within the run's bound, the pool's 2-minute
+// timeout.
+//
+// Exit status, one rule for every command:
+//
+//	0    the run ended and its result is printed (worker: the call returned nil)
+//	1    the run failed: one line on stderr, no result (worker: the call
+//	     returned an error or panicked)
+//	2    bad input, nothing was run: one line on stderr (worker: the call
+//	     was never made)
+//	128+n  stopped by signal n (130 SIGINT, 143 SIGTERM, 129 SIGHUP): the
+//	     workers are stopped, the run's temp folder removed, one line says so
 package main
 
 import (
@@ -31,6 +51,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -39,7 +60,7 @@ func main() {
 
 const usage = `usage:
   golocks count  --procs N --counts a,b,... --lock none|file [--granularity call|increment]
-                 [--crash-safe] [--file F] [--lock-file L] [--trace T] [--quiet] [--json]
+                 [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
   golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
   golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
   golocks worker   (started by pkg/pool, which sends it one call)
@@ -58,7 +79,7 @@ func usagef(format string, args ...any) error {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return exitUsage
 	}
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
@@ -72,37 +93,47 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return workerCmd(rest, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
-		return 0
+		return exitOK
 	default:
 		err = usagef("unknown command %q (want count, shared, redis or worker)", cmd)
 	}
 	return report(err, args[0], stderr)
 }
 
+// The exit statuses (see the package doc); the worker's are pool.Serve's,
+// the same numbers.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
 // report prints err as one line and returns the exit status for it.
 func report(err error, cmd string, stderr io.Writer) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "golocks %s: %s\n", cmd, oneLine(err))
 	var ue *usageError
+	var se *signalError
 	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errHelp):
-		return 0
+	case errors.As(err, &se):
+		return se.status()
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "golocks %s: %v\n", cmd, err)
-		return 2
+		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "golocks %s: %v\n", cmd, oneLine(err))
-		return 1
+		return exitFailed
 	}
 }
 
-// oneLine joins a multi-line error (errors.Join) with "; ".
+// oneLine joins the lines of a multi-line error (errors.Join) with "; ",
+// leaving out empty ones.
 func oneLine(err error) string {
-	b := []byte(err.Error())
-	for i, c := range b {
-		if c == '\n' {
-			b[i] = ';'
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l != "" {
+			lines = append(lines, l)
 		}
 	}
-	return string(b)
+	return strings.Join(lines, "; ")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -113,11 +114,12 @@ func TestSharedModes(t *testing.T) {
 			}
 		}
 	}
-	// 200,000 racy increments take a process a millisecond or two: under
-	// load the four may not overlap at all. Bounded trials, not one.
+	// 200,000 racy increments took a process a millisecond or two and under
+	// load the four did not always overlap: 2,000,000 take tens of
+	// milliseconds. Bounded trials, not one.
 	const trials = 20
 	for i := 0; i < trials; i++ {
-		r := runJSON(t, "shared", "--procs", "4", "--count", "200000", "--mode", "racy")
+		r := runJSON(t, "shared", "--procs", "4", "--count", "2000000", "--mode", "racy")
 		if r.Got > r.Expected {
 			t.Fatalf("racy: got %d > expected %d", r.Got, r.Expected)
 		}
@@ -125,7 +127,7 @@ func TestSharedModes(t *testing.T) {
 			return
 		}
 	}
-	t.Errorf("racy shared value lost no update in %d trials of 4×200000", trials)
+	t.Errorf("racy shared value lost no update in %d trials of 4×2000000", trials)
 }
 
 func TestBadInput(t *testing.T) {
@@ -160,9 +162,21 @@ func TestBadInput(t *testing.T) {
 		{"shared", "--count", "0"},
 		{"shared", "--count", "-3"},
 		{"shared", "--procs", "-1"},
+		// Issue 16, item 3: more processes than the machine runs, counts
+		// that overflow or could not finish within the run's bound.
+		{"count", "--procs", "100000", "--file", data},
+		{"shared", "--procs", "100000"},
+		{"count", "--counts", "9223372036854775807", "--file", data},
+		{"count", "--counts", "9223372036854775807,9223372036854775807", "--file", data},
+		{"count", "--counts", "400000000,400000000,400000000", "--file", data},
+		{"count", "--counts", strings.Repeat("1,", maxCounts) + "1", "--file", data},
+		{"shared", "--count", "9223372036854775807"},
+		{"shared", "--procs", "64", "--count", "100000000000"},
+		{"count", "--file", data, "--overwrite=maybe"},
 		{"bogus-command"},
 		{"worker", "no-such-task"},
 		{"worker", "work", "-1", data},
+		{"worker", "shared", "5", "bogus", "p"},
 	}
 	for _, args := range cases {
 		code, out, errOut := golocks(args...)
@@ -192,5 +206,16 @@ func TestNoWorkerBinary(t *testing.T) {
 		if code != 1 || out != "" || !strings.Contains(errOut, "worker") {
 			t.Errorf("%s with no worker: exit %d, stdout %q, stderr %q; want exit 1, no result, an error naming the worker", cmd, code, out, errOut)
 		}
+	}
+}
+
+// oneLine keeps what errors.Join says, in one line, as its comment says.
+func TestOneLine(t *testing.T) {
+	err := errors.Join(errors.New("a failed"), errors.New("b failed\n"), errors.New("c failed"))
+	if got, want := oneLine(err), "a failed; b failed; c failed"; got != want {
+		t.Errorf("oneLine = %q, want %q", got, want)
+	}
+	if got := oneLine(errors.New("one\n")); got != "one" {
+		t.Errorf("oneLine of a line ending in a newline = %q", got)
 	}
 }

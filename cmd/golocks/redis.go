@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -51,11 +52,21 @@ func redisCmd(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if *procs < 1 {
-		return usagef("--procs must be at least 1, not %d", *procs)
+	if err := checkProcs(*procs); err != nil {
+		return err
 	}
 	count, err := positive("--count", *countFlag)
 	if err != nil {
+		return err
+	}
+	if err := checkCount("--count", count, redisIncrementsPerSecond); err != nil {
+		return err
+	}
+	counts := make([]int, *procs)
+	for i := range counts {
+		counts[i] = count
+	}
+	if err := checkTotal("--procs × --count", counts, redisIncrementsPerSecond); err != nil {
 		return err
 	}
 	if err := oneOf("--mode", *mode, workbook.RedisModes()...); err != nil {
@@ -68,9 +79,11 @@ func redisCmd(args []string, stdout, stderr io.Writer) error {
 		return usagef("--key: empty")
 	}
 
+	ctx, stop := onSignal()
+	defer stop()
+	var srv *redisserver.Server
 	if *url == "" {
-		srv, err := redisserver.Start()
-		if err != nil {
+		if srv, err = redisserver.Start(); err != nil {
 			return err
 		}
 		defer srv.Stop()
@@ -85,37 +98,64 @@ func redisCmd(args []string, stdout, stderr io.Writer) error {
 		rdb.Close()
 	}
 	c := workbook.RedisCounter{URL: *url, Key: *key, Mode: *mode, TTL: *ttl}
-	if err := c.Reset(); err != nil {
+	res, err := runRedis(ctx, c, counts, stderr)
+
+	var se *signalError
+	if ctx.Err() != nil && errors.As(context.Cause(ctx), &se) {
+		se.done = "the workers were stopped"
+		if srv != nil {
+			if serr := srv.Stop(); serr == nil {
+				se.done += ", the private redis-server too"
+			}
+		}
+		se.done += "; no result"
+		return se
+	}
+	if err != nil {
 		return err
 	}
+	res.print(stdout, *asJSON)
+	return nil
+}
 
-	p := pool.New(*procs)
-	p.Stdout, p.Stderr = stderr, stderr
+// redisIncrementsPerSecond is faster than any process can count in Redis:
+// every increment is at least one round trip to the server, well over a
+// microsecond even on a Unix socket (see limits.go).
+const redisIncrementsPerSecond = 1e6
+
+// runRedis resets the counter, runs the workers and reads the totals. Any
+// error means no result: a worker that failed, a server that went away.
+func runRedis(ctx context.Context, c workbook.RedisCounter, counts []int, out io.Writer) (redisResult, error) {
+	if err := c.Reset(); err != nil {
+		return redisResult{}, err
+	}
+	p := pool.New(len(counts))
+	p.Stdout, p.Stderr = out, out
 	// The counter, its server's URL and password included, travels to
 	// each worker on the pool's own channel: never on a command line,
 	// which every user of the machine can read.
-	tasks := make([]pool.Task, *procs)
-	for i := range tasks {
-		tasks[i] = pool.Task{Func: workbook.RunRedisCounter, Args: []any{count, c}}
+	tasks := make([]pool.Task, len(counts))
+	expected := int64(0)
+	for i, n := range counts {
+		tasks[i] = pool.Task{Func: workbook.RunRedisCounter, Args: []any{n, c}}
+		expected += int64(n)
 	}
 	start := time.Now()
-	results, runErr := p.Run(tasks...)
+	_, err := p.RunContext(ctx, tasks...)
 	elapsed := time.Since(start)
-	if !anyStarted(results) {
-		return runErr
+	if err != nil {
+		return redisResult{}, err
 	}
 	tot, err := c.Read()
 	if err != nil {
-		// The server went away: no count to show, only what happened.
-		return errors.Join(runErr, err)
+		return redisResult{}, err
 	}
-	r := redisResult{result: newResult(int64(*procs)*int64(count), tot.Count, elapsed)}
-	switch *mode {
+	r := redisResult{result: newResult(expected, tot.Count, elapsed)}
+	switch c.Mode {
 	case "watch":
 		r.Retries = &tot.Retries
 	case "fenced":
 		r.Rejected = &tot.Rejected
 	}
-	r.print(stdout, *asJSON)
-	return runErr
+	return r, nil
 }

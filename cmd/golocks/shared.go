@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"io"
 	"os"
@@ -25,47 +26,66 @@ func sharedCmd(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if *procs < 1 {
-		return usagef("--procs must be at least 1, not %d", *procs)
+	if err := checkProcs(*procs); err != nil {
+		return err
 	}
 	count, err := positive("--count", *countFlag)
 	if err != nil {
+		return err
+	}
+	if err := checkCount("--count", count, sharedIncrementsPerSecond); err != nil {
+		return err
+	}
+	counts := make([]int, *procs)
+	for i := range counts {
+		counts[i] = count
+	}
+	if err := checkTotal("--procs × --count", counts, sharedIncrementsPerSecond); err != nil {
 		return err
 	}
 	if err := oneOf("--mode", *mode, sharedModes...); err != nil {
 		return err
 	}
 
+	ctx, stop := onSignal()
+	defer stop()
 	dir, err := os.MkdirTemp("", "golocks-shared-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	path, lockPath := filepath.Join(dir, "value"), filepath.Join(dir, "lock")
+	res, err := runShared(ctx, *mode, counts, dir, stderr)
+	return finish(ctx, res, err, dir, stdout, *asJSON)
+}
 
+// runShared creates the shared files in dir, runs the workers and reads
+// the total. Any error means no result.
+func runShared(ctx context.Context, mode string, counts []int, dir string, out io.Writer) (result, error) {
+	path, lockPath := filepath.Join(dir, "value"), filepath.Join(dir, "lock")
 	// Create the files before the workers start, so they only ever open
 	// existing ones, and keep them open to read the total.
-	get, closeAll, err := createShared(*mode, path, lockPath)
+	get, closeAll, err := createShared(mode, path, lockPath)
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	defer closeAll()
 
-	p := pool.New(*procs)
-	p.Stdout = stderr
+	p := pool.New(len(counts))
+	p.Stdout = out
 	start := time.Now()
-	tasks := make([]pool.Task, *procs)
-	for i := range tasks {
-		tasks[i] = pool.Task{Func: workbook.IncrementShared, Args: []any{count, *mode, path, lockPath}}
+	tasks := make([]pool.Task, len(counts))
+	for i, n := range counts {
+		tasks[i] = pool.Task{Func: workbook.IncrementShared, Args: []any{n, mode, path, lockPath}}
 	}
-	results, runErr := p.Run(tasks...)
+	_, err = p.RunContext(ctx, tasks...)
 	elapsed := time.Since(start)
-	if !anyStarted(results) {
-		return runErr // nothing ran: no result to show
+	if err != nil {
+		return result{}, err
 	}
-
-	newResult(int64(*procs)*int64(count), get(), elapsed).print(stdout, *asJSON)
-	return runErr
+	expected := int64(0)
+	for _, n := range counts {
+		expected += int64(n)
+	}
+	return newResult(expected, get(), elapsed), nil
 }
 
 // createShared creates the value (and, for rawlock, the separate lock) a

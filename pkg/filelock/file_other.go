@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/gofrs/flock"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // A file is one gofrs Flock on the lock file. Outside Unix (Windows:
@@ -19,7 +21,7 @@ type file struct {
 func openFile(path string) (*file, error) {
 	fl := flock.New(path, flock.SetPermissions(0o644))
 	// Open it now, as on Unix, so that a bad path shows at once.
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
+	f, err := regular.Open(path, os.O_CREATE|os.O_RDONLY, 0o644)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // A file is one open file description of the lock file: the thing a flock
@@ -44,14 +46,16 @@ func openFile(path string) (*file, error) {
 func openFileFlag(path string, mode int) (*file, error) {
 	// Mode 0644: other users' processes may open the lock file read-only
 	// and take the lock too (flock needs no write access), as with a
-	// shared /tmp/tmp_lock on a class machine. unix.Open and os.NewFile
-	// rather than os.OpenFile: the same file, without os.OpenFile's
-	// attempt to register a regular file with Go's poller.
-	fd, err := unix.Open(path, mode|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	// shared /tmp/tmp_lock on a class machine. regular.Open rather than
+	// os.OpenFile: only a regular file, never a FIFO (whose open would
+	// block) nor a symbolic link another user planted at a shared path
+	// (which would create the file where it points), and without
+	// os.OpenFile's attempt to register a regular file with Go's poller.
+	f, err := regular.Open(path, mode|unix.O_CREAT, 0o644)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
-	return &file{f: os.NewFile(uintptr(fd), path), fd: fd, path: path}, nil
+	return &file{f: f, fd: int(f.Fd()), path: path}, nil
 }
 
 // tryLock takes the flock without waiting; false if another open file

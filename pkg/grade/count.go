@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // Count checks that the counter file at path holds exactly want: what a
@@ -56,9 +57,10 @@ func CountAtMost(path string, max int) error {
 }
 
 // readCount reads the number in a counter file, with the errors a student
-// can act on.
+// can act on. Only a regular file is read (internal/regular): a FIFO or a
+// device at path would otherwise block the cell or never end.
 func readCount(path string) (int, error) {
-	data, err := os.ReadFile(path)
+	data, err := regular.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, fmt.Errorf("%s does not exist: run your code first; it must leave its count there", path)
 	}

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // The layout of a shared file. It starts with a header so that a path that
@@ -125,11 +127,14 @@ func openMapping(path string, kind fileKind) (*mapping, error) {
 	// Several processes may open a missing file at once. Each creates a
 	// private, fully initialised temporary file and hard-links it to path;
 	// link(2) fails if path exists, so exactly one wins and the others open
-	// the winner's file. No process ever sees a half-initialised file. The
-	// loop is bounded because a dangling symlink at path makes open say "does
-	// not exist" and link say "exists" forever.
+	// the winner's file. No process ever sees a half-initialised file. Only
+	// a regular file is opened, never a FIFO, a device or a symbolic link
+	// (package regular): a link, even a dangling one, is refused at once.
+	// The loop is bounded all the same: something that removes path each
+	// time it is created would make open say "does not exist" and link
+	// say "exists" forever.
 	for attempt := 0; attempt < 10; attempt++ {
-		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		f, err := regular.Open(path, os.O_RDWR, 0)
 		if err == nil {
 			m, err := mapExisting(f, path, kind)
 			f.Close() // the mapping outlives the descriptor
@@ -144,7 +149,7 @@ func openMapping(path string, kind fileKind) (*mapping, error) {
 		}
 		return m, err
 	}
-	return nil, fmt.Errorf("open shared %s %s: path exists but cannot be opened (a dangling symlink?)", kind, path)
+	return nil, fmt.Errorf("open shared %s %s: path keeps vanishing between its creation and its open", kind, path)
 }
 
 // mapExisting checks that f is a shared file of the given kind, then maps it.
@@ -194,7 +199,7 @@ func oldVersionHint(v uint32) string {
 func create(path string, kind fileKind) (*mapping, error) {
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	tmpPath := filepath.Join(dir, "."+base+".tmp"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatUint(rand.Uint64(), 36))
-	tmp, err := os.OpenFile(tmpPath, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	tmp, err := regular.Open(tmpPath, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("create shared %s %s: directory %s does not exist: %w", kind, path, dir, fs.ErrNotExist)

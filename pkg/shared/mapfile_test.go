@@ -7,9 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 func TestCreateAndReuse(t *testing.T) {
@@ -144,11 +147,18 @@ func TestBadPaths(t *testing.T) {
 		{"directory", dir, nil, "is a directory"},
 		{"missing directory", missing, fs.ErrNotExist, "does not exist"},
 		{"empty", "", nil, "empty path"},
-		{"dangling symlink", filepath.Join(dir, "dangling"), nil, "dangling symlink"},
+		// A link is never followed (package regular), dangling or not:
+		// the file where it points is neither created nor used.
+		{"dangling symlink", filepath.Join(dir, "dangling"), regular.ErrNotRegular, "is a symbolic link"},
+		{"symlink", filepath.Join(dir, "link"), regular.ErrNotRegular, "is a symbolic link"},
 	}
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "dangling")); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink(filepath.Join(dir, "target"), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+
 	for _, c := range cases {
 		for kind, open := range map[string]func(string) error{"value": openValue, "raw": openRaw, "mutex": openMutex} {
 			err := open(c.path)
@@ -163,8 +173,8 @@ func TestBadPaths(t *testing.T) {
 	if _, err := os.Stat(filepath.Dir(missing)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the missing directory was created: %v", err)
 	}
-	if names := dirNames(t, dir); len(names) != 1 || names[0] != "dangling" {
-		t.Errorf("directory holds %v; want only the symlink the test made", names)
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"dangling", "link"}) {
+		t.Errorf("directory holds %v; want only the links the test made", names)
 	}
 }
 

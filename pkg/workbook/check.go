@@ -3,8 +3,11 @@ package workbook
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // checkArgs rejects bad arguments before any file is touched, so a rejected
@@ -17,7 +20,9 @@ func checkArgs(maxCount int, filename string) error {
 }
 
 // checkPath reports a path that cannot be a regular file: empty, in a
-// missing directory, or a directory itself. A missing file is fine.
+// missing directory, or naming something else (a directory, a FIFO, a
+// device, a socket, a symbolic link: package regular). A missing file is
+// fine. It only looks (stat, lstat): nothing is opened.
 func checkPath(what, path string) error {
 	if path == "" {
 		return fmt.Errorf("%s: empty file name", what)
@@ -30,15 +35,20 @@ func checkPath(what, path string) error {
 	if !st.IsDir() {
 		return fmt.Errorf("%s %s: %s is not a directory", what, path, dir)
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s %s: is a directory", what, path)
+	if err := regular.Check(path); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is said once, here
+		}
+		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	return nil
 }
 
 // Check reports what Run would reject, without touching any file: a
-// negative count or timeout, a path that is empty, a directory or in a
-// missing directory, a lock or trace file that is the counter file. Use it
+// negative count or timeout, a path that is empty, in a missing directory
+// or naming anything but a regular file (a directory, a FIFO, a device, a
+// symbolic link...), a lock or trace file that is the counter file. Use it
 // to validate a whole experiment before resetting its files; Run calls it
 // first too.
 func (c Counter) Check(maxCount int) error {

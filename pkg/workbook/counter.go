@@ -3,11 +3,11 @@ package workbook
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/golocks/golocks/internal/regular"
 	"github.com/golocks/golocks/pkg/filelock"
 )
 
@@ -142,12 +142,12 @@ func (h holder) hold(f func() error) (err error) {
 }
 
 // readHeld is readOrZero for a counter that holds the lock: nobody else can
-// remove or rewrite the file between a stat and a read, so one os.ReadFile
+// remove or rewrite the file between a stat and a read, so one read
 // answers both, and a locked increment makes no system call beyond the
 // lock's and the read and rewrite's (issue #12). On an error it asks
 // readOrZero, which says why in Work's words.
 func readHeld(filename string) int {
-	data, err := os.ReadFile(filename)
+	data, err := regular.ReadFile(filename)
 	if err != nil {
 		return readOrZero(filename)
 	}

@@ -7,7 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // tmpSeq makes temp names unique between goroutines of one process; the
@@ -22,8 +25,8 @@ var tmpSeq atomic.Uint64
 //
 // The temp file lives in the same directory because rename cannot cross
 // file systems. A writer killed between creating and renaming leaves a
-// hidden ".<name>.<pid>.<n>.tmp" behind; it is harmless and not cleaned up
-// (only its dead owner could know it is stale).
+// hidden ".<name>.<pid>.<n>.tmp" behind; it is harmless, and only whoever
+// knows that its writer is dead can remove it (Counter.RemoveTemp).
 //
 // No fsync: it guards against power loss and kernel crashes, not a killed
 // process (the page cache outlives the process), and it would cost
@@ -31,8 +34,7 @@ var tmpSeq atomic.Uint64
 // survive a power cut needs f.Sync() before Close and a sync of the
 // directory after the rename.
 func replace(filename string, next int) error {
-	dir, base := filepath.Split(filename)
-	prefix := filepath.Join(dir, "."+base+"."+strconv.Itoa(os.Getpid())+".")
+	prefix := tempPrefix(filename, os.Getpid())
 	var (
 		name string
 		f    *os.File
@@ -40,7 +42,7 @@ func replace(filename string, next int) error {
 	)
 	for range 100 { // O_EXCL: skip names left by a dead process with our pid
 		name = prefix + strconv.FormatUint(tmpSeq.Add(1), 10) + ".tmp"
-		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err = regular.Open(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if !errors.Is(err, fs.ErrExist) {
 			break
 		}
@@ -60,4 +62,35 @@ func replace(filename string, next int) error {
 		return fmt.Errorf("counter %s: %w", filename, err)
 	}
 	return nil
+}
+
+// tempPrefix is how the names of the temp files that process pid writes
+// beside filename begin.
+func tempPrefix(filename string, pid int) string {
+	dir, base := filepath.Split(filename)
+	return filepath.Join(dir, "."+base+"."+strconv.Itoa(pid)+".")
+}
+
+// RemoveTemp removes the temp files that a CrashSafe writer, process pid,
+// left beside c.File when it was killed between writing one and renaming
+// it over the counter. Call it only once that process is known to have
+// ended (a pool's Result for it), as golocks count does after a run whose
+// workers were killed: a live writer's temp file is about to be renamed.
+func (c Counter) RemoveTemp(pid int) error {
+	prefix := tempPrefix(c.File, pid)
+	dir := filepath.Dir(prefix)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("counter %s: remove temp files: %w", c.File, err)
+	}
+	var errs []error
+	for _, e := range entries {
+		name := filepath.Join(dir, e.Name())
+		if e.Type().IsRegular() && strings.HasPrefix(name, prefix) && strings.HasSuffix(name, ".tmp") {
+			if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("counter %s: remove temp file: %w", c.File, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -69,8 +69,12 @@ func TestIncrementProcessesExact(t *testing.T) {
 // the children start together, but on a busy machine the kernel may still
 // run them one after the other.
 func TestIncrementProcessesRacyLoses(t *testing.T) {
-	const racyProcessTrials = 10
-	const procs, n = 4, 500_000
+	// Each process must run long enough that, on a loaded machine, the
+	// scheduler has them on both cores at once: 500,000 increments took a
+	// process a few milliseconds and ten trials in a row once ran one after
+	// the other. 3,000,000 take tens of milliseconds each.
+	const racyProcessTrials = 20
+	const procs, n = 4, 3_000_000
 	want := int64(procs * n)
 	for trial := 1; trial <= racyProcessTrials; trial++ {
 		got := runIncrement(t, "racy", procs, n)

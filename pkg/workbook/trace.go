@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // Span is one stretch of time a process held the lock (or, unlocked, did one
@@ -21,7 +23,7 @@ type Span struct {
 // ReadTrace reads the spans a Counter with Trace set wrote, in the order
 // they were appended (roughly by End). Use it after the workers finish.
 func ReadTrace(path string) ([]Span, error) {
-	data, err := os.ReadFile(path)
+	data, err := regular.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read trace: %w", err)
 	}
@@ -71,9 +73,10 @@ type tracer struct {
 
 // openTrace opens path for appending, once per Run. O_APPEND makes each
 // write land at the end even with other processes appending, and one write
-// per line keeps lines whole.
+// per line keeps lines whole. Only a regular file is opened, never through
+// a symbolic link (package regular).
 func openTrace(path string) (*tracer, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := regular.Open(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("trace: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/golocks/golocks/internal/regular"
 )
 
 // Work is the workbook's work function: maxCount times, read the number in
@@ -45,7 +47,7 @@ func readOrZero(filename string) int {
 		fmt.Fprintln(os.Stdout, "File doesn't exist, starting to count from 0.")
 		return 0
 	}
-	data, err := os.ReadFile(filename)
+	data, err := regular.ReadFile(filename)
 	if err != nil {
 		fmt.Fprintln(os.Stdout, "File read error, starting to count from 0; error: "+err.Error())
 		return 0
@@ -59,11 +61,14 @@ func readOrZero(filename string) int {
 }
 
 // overwrite writes next into filename in place, like Python's
-// open(filename, "w"): os.WriteFile first empties the file, then writes.
-// A process reading between those two steps finds an empty file, hence
+// open(filename, "w"): the write first empties the file, then writes. A
+// process reading between those two steps finds an empty file, hence
 // `strconv.Atoi: parsing "": invalid syntax`, and starts again from 0.
+// (regular.WriteFile is os.WriteFile that writes only to a regular file,
+// never blocks on a FIFO and never follows a symbolic link planted where
+// the counter should be; the race it takes part in is the same.)
 func overwrite(filename string, next int) error {
-	if err := os.WriteFile(filename, []byte(strconv.Itoa(next)+"\n"), 0o644); err != nil {
+	if err := regular.WriteFile(filename, []byte(strconv.Itoa(next)+"\n"), 0o644); err != nil {
 		return fmt.Errorf("work %s: %w", filename, err)
 	}
 	return nil

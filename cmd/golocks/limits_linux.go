@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golocks/golocks/internal/regular"
+)
+
+// processRoom says how many worker processes this process may still start
+// at once under its user's limits: on processes (ulimit -u) and on open
+// files (ulimit -n). limited is false when neither applies.
+func processRoom() (room int, why string, limited bool) {
+	room, why, limited = threadRoom()
+	if r, w, ok := fileRoom(); ok && (!limited || r < room) {
+		room, why, limited = r, w, true
+	}
+	return room, why, limited
+}
+
+// threadRoom is the room under RLIMIT_NPROC, which counts every thread of
+// every process of the user's real uid; Linux does not hold root to it.
+func threadRoom() (room int, why string, limited bool) {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NPROC, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY {
+		return 0, "", false
+	}
+	uid := os.Getuid()
+	if uid == 0 {
+		return 0, "", false
+	}
+	limit := int(min(lim.Cur, 1<<31))
+	used := tasksOf(uid)
+	room = (limit - used - reservedThreads()) / threadsPerWorker()
+	return room, fmt.Sprintf("this user may run %d processes and threads (ulimit -u) and runs %d; each worker takes up to %d",
+		limit, used, threadsPerWorker()), true
+}
+
+// threadsPerWorker is how many threads (which count as processes against
+// ulimit -u) one worker costs: the worker's own, at most GOMAXPROCS plus
+// three measured (sysmon, a thread in a system call, one to spare), and
+// this process's thread waiting for it, with room to spare.
+func threadsPerWorker() int {
+	return runtime.GOMAXPROCS(0) + 6
+}
+
+// reservedThreads is what this process itself may still need beyond the
+// threads it has when it checks.
+func reservedThreads() int {
+	return runtime.GOMAXPROCS(0) + 8
+}
+
+// fdsPerWorker is how many descriptors this process holds for one worker:
+// the ends of its request, report, stdout and stderr pipes, and as many
+// again while it starts.
+const fdsPerWorker = 8
+
+// reservedFDs is what this process itself may still open beyond the
+// descriptors it has when it checks (the shared files, the signal pipe...).
+const reservedFDs = 16
+
+// fileRoom is the room under RLIMIT_NOFILE, which counts this process's
+// open descriptors.
+func fileRoom() (room int, why string, limited bool) {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY {
+		return 0, "", false
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0, "", false
+	}
+	limit, used := int(min(lim.Cur, 1<<31)), len(fds)
+	room = (limit - used - reservedFDs) / fdsPerWorker
+	return room, fmt.Sprintf("this process may open %d files (ulimit -n) and has %d open; each worker takes up to %d",
+		limit, used, fdsPerWorker), true
+}
+
+// tasksOf counts the threads of all processes whose real uid is uid, as
+// the kernel counts them against RLIMIT_NPROC.
+func tasksOf(uid int) int {
+	dirs, _ := filepath.Glob("/proc/[0-9]*/status")
+	n := 0
+	want := []byte(strconv.Itoa(uid))
+	for _, d := range dirs {
+		b, err := regular.ReadFile(d)
+		if err != nil {
+			continue // ended meanwhile
+		}
+		var real bool
+		threads := 0
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			line := sc.Bytes()
+			switch {
+			case bytes.HasPrefix(line, []byte("Uid:")):
+				f := bytes.Fields(line[4:])
+				real = len(f) > 0 && bytes.Equal(f[0], want)
+			case bytes.HasPrefix(line, []byte("Threads:")):
+				threads, _ = strconv.Atoi(string(bytes.TrimSpace(line[8:])))
+			}
+		}
+		if real {
+			n += threads
+		}
+	}
+	return n
+}
