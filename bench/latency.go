@@ -20,6 +20,9 @@ type latencySamples struct {
 	Start     []float64 `json:"start_s"`
 	FirstCell []float64 `json:"first_cell_s"`
 	WarmCell  []float64 `json:"warm_cell_s"`
+	// Interrupt is, per cell kind and interrupt mode ("loop/message"...),
+	// the time from the interrupt to the interrupted cell's reply.
+	Interrupt map[string][]float64 `json:"interrupt_s"`
 	Notebooks []struct {
 		Path       string    `json:"path"`
 		Start      []float64 `json:"start_s"`
@@ -165,6 +168,16 @@ func latencyRows(s latencySamples) [][]string {
 		{"kernel start to first reply (kernel_info)", formatSeconds(median(s.Start)), strconv.Itoa(len(s.Start))},
 		{"trivial cell `1 + 1`, first on a fresh kernel", formatSeconds(median(s.FirstCell)), strconv.Itoa(len(s.FirstCell))},
 		{"trivial cell `1 + 1`, later ones", formatSeconds(median(s.WarmCell)), strconv.Itoa(len(s.WarmCell))},
+	}
+	for _, k := range []struct{ key, what string }{
+		{"loop/message", "interrupt `for {}` (interrupt_request) to its reply"},
+		{"loop/signal", "interrupt `for {}` (SIGINT) to its reply"},
+		{"receive/message", "interrupt `<-ch` (interrupt_request) to its reply"},
+		{"receive/signal", "interrupt `<-ch` (SIGINT) to its reply"},
+	} {
+		if xs := s.Interrupt[k.key]; len(xs) > 0 {
+			rows = append(rows, []string{k.what, formatSeconds(median(xs)), strconv.Itoa(len(xs))})
+		}
 	}
 	sumTotal := 0.0
 	for _, nb := range s.Notebooks {

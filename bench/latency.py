@@ -4,7 +4,10 @@ usage: /usr/bin/python3 latency.py KERNEL RUNS WARM NB_RUNS CELL_TIMEOUT_S [NOTE
 
 RUNS times: start the kernel with jupyter_client (start_new_kernel: from
 launch to its first kernel_info reply), run a trivial cell on it (the first
-cell a fresh kernel runs), then WARM more trivial cells, and shut it down.
+cell a fresh kernel runs), then WARM more trivial cells, then interrupt a
+running cell each way Jupyter does (an interrupt_request on the control
+channel, and SIGINT to the kernel's process group) and time it to the
+interrupted cell's reply, and shut it down.
 
 Then each NOTEBOOK, NB_RUNS times: copy its folder into a new temporary
 folder (the notebooks write their counter files next to themselves), run it
@@ -19,7 +22,9 @@ error: exit status 1 and a message on stderr.
 import asyncio
 import json
 import os
+import queue
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -29,6 +34,14 @@ from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 
 TRIVIAL = "1 + 1"
+
+# Cells to interrupt: an interpreted loop (stopped by the interpreter's
+# statement loop) and a receive nobody sends to (stopped by the cell's
+# context). Each prints "ready" first.
+INTERRUPTED = {
+    "loop": 'import "fmt"\nfmt.Println("ready")\nfor {\n}',
+    "receive": 'import "fmt"\nfmt.Println("ready")\n<-make(chan int)',
+}
 
 
 def trivial_cell(kc, timeout):
@@ -47,8 +60,47 @@ def trivial_cell(kc, timeout):
     return took
 
 
+def interrupt_cell(km, kc, code, how, timeout):
+    """Run code, interrupt it once it printed "ready" (how: "message" or
+    "signal"), and return the time from the interrupt to the cell's reply,
+    checking that the reply is an interrupt error."""
+    msg_id = kc.execute(code)
+    deadline = time.monotonic() + timeout
+    ready = False
+    while not ready:
+        if time.monotonic() > deadline:
+            raise RuntimeError("cell %r never printed ready" % code)
+        try:
+            msg = kc.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            continue
+        ready = (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream"
+                 and "ready" in msg["content"]["text"])
+    start = time.monotonic()
+    if how == "message":
+        kc.control_channel.send(kc.session.msg("interrupt_request", {}))
+    else:
+        km.signal_kernel(signal.SIGINT)
+    while True:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    took = time.monotonic() - start
+    if reply["content"].get("ename") != "interrupt":
+        raise RuntimeError("interrupted cell %r: reply %r" % (code, reply["content"]))
+    # Drain what is left (the control reply, iopub), so the next cell starts clean.
+    for get in (kc.get_iopub_msg, kc.get_control_msg):
+        while True:
+            try:
+                get(timeout=0.2)
+            except queue.Empty:
+                break
+    return took
+
+
 def kernel_runs(kernel, runs, warm, timeout):
     start_s, first_s, warm_s = [], [], []
+    interrupt_s = {"%s/%s" % (what, how): [] for what in INTERRUPTED for how in ("message", "signal")}
     for _ in range(runs):
         start = time.monotonic()
         km, kc = start_new_kernel(kernel_name=kernel, startup_timeout=60)
@@ -57,10 +109,13 @@ def kernel_runs(kernel, runs, warm, timeout):
             first_s.append(trivial_cell(kc, timeout))
             for _ in range(warm):
                 warm_s.append(trivial_cell(kc, timeout))
+            for key in interrupt_s:
+                what, how = key.split("/")
+                interrupt_s[key].append(interrupt_cell(km, kc, INTERRUPTED[what], how, timeout))
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
-    return start_s, first_s, warm_s
+    return start_s, first_s, warm_s, interrupt_s
 
 
 async def run_notebook(client):
@@ -106,12 +161,13 @@ def main():
     runs, warm, nb_runs, timeout = (int(x) for x in sys.argv[2:6])
     notebooks = sys.argv[6:]
     try:
-        start_s, first_s, warm_s = kernel_runs(kernel, runs, warm, timeout)
+        start_s, first_s, warm_s, interrupt_s = kernel_runs(kernel, runs, warm, timeout)
         nbs = [notebook_runs(kernel, p, nb_runs, timeout) for p in notebooks]
     except Exception as err:
         print("latency.py: %s: %s" % (type(err).__name__, err), file=sys.stderr)
         sys.exit(1)
-    print(json.dumps({"start_s": start_s, "first_cell_s": first_s, "warm_cell_s": warm_s, "notebooks": nbs}))
+    print(json.dumps({"start_s": start_s, "first_cell_s": first_s, "warm_cell_s": warm_s,
+                      "interrupt_s": interrupt_s, "notebooks": nbs}))
 
 
 if __name__ == "__main__":

@@ -11,17 +11,25 @@
 # interpreter) with our packages compiled in, so it needs no Go toolchain at
 # run time. Steps of `build`, all driven by the versions pinned in the root
 # go.mod / go.sum (nothing is resolved at @latest):
-#   1. copy the pinned gophernotes module out of the module cache into a
-#      GOPATH-shaped tree under build/kernel/ (gomacro finds the folder it
-#      writes bindings to through GOPATH: see kernel/genbind);
-#   2. patch it (one change, explained at patch_gophernotes);
-#   3. give the copy the root module's build list, plus our module by path;
+#   1. copy the pinned gophernotes and gomacro modules out of the module
+#      cache into a GOPATH-shaped tree under build/kernel/ (gomacro finds
+#      the folder it writes bindings to through GOPATH: see kernel/genbind);
+#   2. patch them: kernel/patches/gomacro/*.patch and
+#      kernel/patches/gophernotes/*.patch, in order, each one concern with
+#      its why at the top, then add our own files, kernel/overlay/gophernotes/*.go,
+#      to the gophernotes copy (see apply_patches and kernel/README.md);
+#   3. give the copy the root module's build list, plus our module and the
+#      patched gomacro by path;
 #   4. run kernel/genbind: gomacro "import _b" bindings for every package
 #      under pkg/, for github.com/gofrs/flock, and fresh tables for the
 #      standard-library packages listed in KERNEL_STD (gomacro's own stop at
 #      Go 1.18: no atomic.Int64, errors.Join, sync.OnceFunc, ...);
 #   5. build the kernel (static, CGO_ENABLED=0, -trimpath) and the golocks
-#      worker next to it, and write the kernelspec (kernel.json and logos).
+#      terminal tool next to it, and write the kernelspec (kernel.json, logos
+#      and kernel.css: how Go code reads in Notebook, see that file). The
+#      kernel's binary is also the process pool's worker
+#      (`golocks-kernel worker`, $GOLOCKS_WORKER): it interprets a notebook
+#      function's declarations, and has every bound package compiled in.
 #
 # Environment (all optional):
 #   KERNEL_BUILD         build folder (default: <repo>/build/kernel)
@@ -42,32 +50,57 @@ DISPLAY_NAME=${KERNEL_DISPLAY_NAME:-Go (golocks)}
 STD=${KERNEL_STD:-sync/atomic sync errors context time strings os math/rand/v2}
 
 GOPHERNOTES=github.com/gopherdata/gophernotes
+GOMACRO=github.com/cosmos72/gomacro
 GOPATH_TREE=$BUILD/gopath
 SRC=$GOPATH_TREE/src/$GOPHERNOTES
+GOMACRO_SRC=$GOPATH_TREE/src/$GOMACRO
+PATCHES=$ROOT/kernel/patches
+OVERLAY=$ROOT/kernel/overlay
 SPEC=$BUILD/$NAME           # the built kernelspec folder
-BIN=$SPEC/bin               # kernel and worker binaries live in the spec
+BIN=$SPEC/bin               # the kernel (also the pool's worker) and the golocks tool
 
 say() { printf 'kernel: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# patch_gophernotes makes gophernotes v0.7.5 start with the gomacro we pin.
-# Its bindings for its own `display` package (x_package.go) declare a proxy
-# for the JSONer interface whose JSON method returns `string`, while
-# display.JSONer's JSON returns map[string]interface{}. Old gomacro did not
-# check; the new one validates proxies against their interfaces when the
-# kernel loads "display", and the kernel dies at start with
-# `error loading package "display": proxy for interface JSONer is invalid`.
-# Making the proxy return map[string]interface{} fixes it (gophernotes'
-# master has the same change).
-patch_gophernotes() {
-	local f=$SRC/x_package.go
-	sed -i \
-		-e 's/^\(\tJSON_ *func(interface{})\) string$/\1 map[string]interface{}/' \
-		-e 's/^func (P \*proxy_JSONer) JSON() string {$/func (P *proxy_JSONer) JSON() map[string]interface{} {/' \
-		"$f"
-	# Fail loudly if the pinned source ever stops matching the patch.
-	[ "$(grep -c 'map\[string\]interface{}' "$f")" -ge 2 ] && ! grep -q 'JSON_ *func(interface{}) string' "$f" ||
-		die "the JSONer patch did not apply to $f (gophernotes version changed?)"
+# copy_module MODULE DEST copies the version of MODULE that the root go.mod
+# selects out of the module cache (go mod download checks it against the
+# root go.sum) into DEST, writable.
+copy_module() {
+	local mod=$1 dest=$2 version dir
+	version=$(go list -m -f '{{.Version}}' "$mod")
+	dir=$(go mod download -json "$mod@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[ -d "$dir" ] || die "$mod $version not in the module cache"
+	rm -rf "$dest"
+	mkdir -p "$(dirname "$dest")"
+	cp -R "$dir" "$dest"
+	chmod -R u+w "$dest"
+}
+
+# apply_patches NAME DIR MODULE applies kernel/patches/NAME/*.patch to DIR,
+# the copy of MODULE, in the order of their names, with git apply: no fuzz, so a patch whose context
+# moved (a new pinned version) fails instead of landing in the wrong place.
+# The text before each patch's first `diff --git` is its why, which git
+# apply ignores. GIT_CEILING_DIRECTORIES keeps git from taking this
+# checkout for the repository to patch (build/ lives inside it).
+apply_patches() {
+	local name=$1 dir=$2 p
+	command -v git >/dev/null || die "no git on PATH: the kernel build applies its patches with git apply"
+	for p in "$PATCHES/$name"/*.patch; do
+		[ -e "$p" ] || continue
+		(cd "$dir" && GIT_CEILING_DIRECTORIES=$(dirname "$dir") git apply --whitespace=nowarn "$p") ||
+			die "patch ${p#"$ROOT"/} no longer applies to $name $(go list -m -f '{{.Version}}' "$3"): update it (kernel/README.md, \"Patches\")"
+	done
+}
+
+# overlay copies our own files into the gophernotes copy: whole files, no
+# patching, reached through hooks the patches add.
+overlay() {
+	local f
+	for f in "$OVERLAY/gophernotes"/*.go; do
+		[ -e "$f" ] || continue
+		[ ! -e "$SRC/$(basename "$f")" ] || die "overlay ${f#"$ROOT"/} would replace a gophernotes file"
+		cp "$f" "$SRC/"
+	done
 }
 
 # pin_copy makes the gophernotes copy require our module, resolved to this
@@ -86,6 +119,8 @@ pin_copy() {
 	for m in $(cd "$ROOT" && go list -f '{{with .Module}}{{.Path}}@{{.Version}}{{end}}' $EXTERNAL | sort -u); do
 		args+=(-replace="${m%@*}=$m")
 	done
+	# The patched gomacro, at the version the root go.sum pins.
+	args+=(-replace="$GOMACRO=$GOMACRO_SRC")
 	(cd "$SRC" && go mod edit "${args[@]}")
 	sort -u "$ROOT/go.sum" "$SRC/go.sum" -o "$SRC/go.sum"
 }
@@ -98,7 +133,8 @@ write_kernel_json() { # dir-holding-bin dest-file
   "argv": ["$dir/bin/golocks-kernel", "{connection_file}"],
   "display_name": "$DISPLAY_NAME",
   "language": "go",
-  "env": {"GOLOCKS_WORKER": "$dir/bin/golocks"},
+  "interrupt_mode": "message",
+  "env": {"GOLOCKS_WORKER": "$dir/bin/golocks-kernel"},
   "metadata": {"golocks": {"gophernotes": "$GP_VERSION"}}
 }
 EOF
@@ -112,9 +148,6 @@ build() {
 	# zmq4 versions it runs with; make sure all of it is in the module cache.
 	go mod download
 	GP_VERSION=$(go list -m -f '{{.Version}}' $GOPHERNOTES)
-	local moddir
-	moddir=$(go mod download -json "$GOPHERNOTES@$GP_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-	[ -d "$moddir" ] || die "gophernotes $GP_VERSION not in the module cache"
 
 	# Packages compiled into the kernel: every importable package under pkg/
 	# (picked up as they appear), the lock library, and fresh std tables.
@@ -123,26 +156,32 @@ build() {
 	EXTERNAL=github.com/gofrs/flock
 	say "gophernotes $GP_VERSION, packages: $(echo $ours) $EXTERNAL; std: $STD"
 
-	rm -rf "$SRC" "$SPEC"
-	mkdir -p "$(dirname "$SRC")" "$BIN"
-	cp -R "$moddir" "$SRC"
-	chmod -R u+w "$SRC"
-	patch_gophernotes
+	rm -rf "$SPEC"
+	mkdir -p "$BIN"
+	copy_module $GOMACRO "$GOMACRO_SRC"
+	copy_module $GOPHERNOTES "$SRC"
+	apply_patches gomacro "$GOMACRO_SRC" $GOMACRO
+	apply_patches gophernotes "$SRC" $GOPHERNOTES
+	overlay
 	pin_copy
 
-	say "generating bindings"
+	say "generating bindings and docs"
 	go build -o "$BUILD/genbind" ./kernel/genbind
+	# The docs inspect_request shows (golocks_inspect.go embeds them).
+	go run ./kernel/gendoc -std -o "$SRC/golocks_docs.json.gz" $ours $EXTERNAL
 	# GOPROXY=off: from here on nothing is fetched; everything comes from
 	# the module cache as the root go.sum pinned it.
 	(cd "$SRC/imports" && GOPROXY=off GOFLAGS=-mod=mod "$BUILD/genbind" -gopath "$GOPATH_TREE" $ours $EXTERNAL $STD)
 
 	say "building the kernel"
+	# The overlay files carry the build tag golocks_kernel (so that the
+	# repository's own `go build ./...` leaves them alone).
 	(cd "$SRC" && CGO_ENABLED=0 GOPROXY=off GOFLAGS="-mod=mod -buildvcs=false" \
-		go build -trimpath -ldflags=-s -o "$BIN/golocks-kernel" .)
-	say "building the golocks worker"
+		go build -trimpath -tags golocks_kernel -ldflags=-s -o "$BIN/golocks-kernel" .)
+	say "building the golocks command"
 	CGO_ENABLED=0 go build -trimpath -o "$BIN/golocks" ./cmd/golocks
 
-	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$SPEC/"
+	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$ROOT/kernel/kernel.css" "$SPEC/"
 	write_kernel_json "$SPEC" "$SPEC/kernel.json"
 	say "built kernelspec $SPEC"
 }

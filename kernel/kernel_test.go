@@ -71,7 +71,9 @@ func checkKernelSpec(t *testing.T, spec string) {
 	if len(ks.Argv) != 2 || ks.Argv[0] != filepath.Join(bin, "golocks-kernel") || ks.Argv[1] != "{connection_file}" {
 		t.Errorf("kernel.json argv = %q, want the installed binary and {connection_file}", ks.Argv)
 	}
-	if ks.Language != "go" || ks.DisplayName == "" || ks.Env["GOLOCKS_WORKER"] != filepath.Join(bin, "golocks") {
+	// The kernel's own binary is the pool's worker: it runs notebook
+	// functions and the compiled functions of every bound package.
+	if ks.Language != "go" || ks.DisplayName == "" || ks.Env["GOLOCKS_WORKER"] != filepath.Join(bin, "golocks-kernel") {
 		t.Errorf("kernel.json = %s", raw)
 	}
 	for _, f := range []string{"bin/golocks-kernel", "bin/golocks", "logo-64x64.png"} {

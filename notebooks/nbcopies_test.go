@@ -204,7 +204,7 @@ func TestTestCellErrors(t *testing.T) {
 func TestNbgraderMetadata(t *testing.T) {
 	tests := 0
 	for _, dir := range []string{"source", "solution", "student"} {
-		for _, name := range notebooks {
+		for _, name := range Names() {
 			path := filepath.Join(dir, name)
 			cells := readNB(t, path)
 			checkNbgrader(t, path, cells)

@@ -243,7 +243,7 @@ func checkKernelspec(t *testing.T, specDir string) (p problems) {
 	}
 	wantKernel := filepath.Join(specDir, "bin", "golocks-kernel") // spec/bin/... once fsRoot is /
 	if len(ks.Argv) != 2 || ks.Argv[0] != wantKernel || ks.Argv[1] != "{connection_file}" || ks.Language != "go" ||
-		ks.Env["GOLOCKS_WORKER"] != filepath.Join(specDir, "bin", "golocks") {
+		ks.Env["GOLOCKS_WORKER"] != wantKernel { // the kernel's binary is also the pool's worker
 		p.add("kernel.json does not point where the image has the kernel (%s):\n%s", wantKernel, raw)
 	}
 	// The final image has no Go and a different C library: the binaries

@@ -139,8 +139,10 @@ func TestGrade(t *testing.T) {
 	editCell(t, filepath.Join(nbs, "solution", nb1), filepath.Join(subs, "hangs", nb1), "ex1-serial", func(s string) string {
 		return s + "\nfor {\n}\n"
 	})
+	// The kernel ends os.Exit's cell, not itself (as ipykernel does with
+	// sys.exit): a process that kills itself is what dies.
 	editCell(t, filepath.Join(nbs, "solution", nb1), filepath.Join(subs, "dies", nb1), "ex2-parallel", func(s string) string {
-		return s + "\nos.Exit(3)\n"
+		return s + "\nkernelProcess, _ := os.FindProcess(os.Getpid())\nkernelProcess.Kill()\n"
 	})
 	// A blank copy whose test cell was rewritten to pass, and another deleted.
 	editCell(t, filepath.Join(nbs, "student", nb1), filepath.Join(subs, "edited", "tmp.ipynb"), "test-ex1", func(string) string {

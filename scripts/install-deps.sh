@@ -9,8 +9,11 @@
 # `install-deps.sh class` adds what serving a class needs (`make class`):
 # Debian's JupyterHub and its proxy, configurable-http-proxy.
 # `install-deps.sh test` adds what running the tests needs on a bare
-# machine: make, a C compiler for the race detector (cgo), and the class's
-# packages (the tests serve a class through a real JupyterHub).
+# machine: make, a C compiler for the race detector (cgo), the class's
+# packages (the tests serve a class through a real JupyterHub), Jupyter's
+# conformance suite for kernels (kernel/protocol_test.go), and Debian's
+# Chromium for the browser test (scripts/browser_test.go drives it headless;
+# nothing downloads a browser of its own).
 #
 # As root it installs with apt-get; otherwise it prints the one command to
 # run and fails if something is missing.
@@ -25,7 +28,7 @@ class=(jupyterhub node-configurable-http-proxy)
 case "${1:-}" in
   "") ;;
   class) packages+=("${class[@]}") ;;
-  test) packages+=(make gcc libc6-dev "${class[@]}") ;;
+  test) packages+=(make gcc libc6-dev "${class[@]}" python3-jupyter-kernel-test chromium) ;;
   *) echo "usage: $0 [class|test]" >&2; exit 2 ;;
 esac
 

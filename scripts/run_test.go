@@ -50,20 +50,10 @@ func TestMakeRun(t *testing.T) {
 	root := repoRoot(t)
 	dir := t.TempDir()
 	env := privateEnv(t, dir)
-	kernelBuild := filepath.Join(dir, "kernel-build") // this test's own, so it races no other test's build
-
-	// Build the kernel first, so that the server's start can be held to a
-	// short limit; `make run` then finds it up to date.
-	start := time.Now()
-	cmd := exec.Command("make", "-s", "-C", root, "kernel", "KERNEL_BUILD="+kernelBuild)
-	cmd.Env = env
-	if out, err := runBoundedCmd(cmd, kernelBuildLimit); err != nil {
-		t.Fatalf("make kernel: %v\n%s", err, out)
-	}
-	t.Logf("make kernel: %v", time.Since(start).Round(time.Millisecond))
+	kernelBuild := buildKernel(t, root, env, dir)
 
 	port := freePort(t)
-	start = time.Now()
+	start := time.Now()
 	srv := startServer(t, root, env, "run", "PORT="+strconv.Itoa(port), "KERNEL_BUILD="+kernelBuild)
 	base, token := srv.waitURL(t, port)
 	t.Logf("make run: serving %s after %v", base, time.Since(start).Round(time.Millisecond))
@@ -250,6 +240,24 @@ func privateEnv(t *testing.T, dir string) []string {
 	)
 }
 
+// buildKernel builds the kernel with `make kernel` into a folder of the
+// test's own under dir (so it races no other test's build) and returns that
+// folder, for `make run KERNEL_BUILD=...`: make run then finds the kernel up
+// to date, and the server's start can be held to a short limit. Seconds
+// from the Go build cache, minutes the first time.
+func buildKernel(t *testing.T, root string, env []string, dir string) string {
+	t.Helper()
+	kernelBuild := filepath.Join(dir, "kernel-build")
+	start := time.Now()
+	cmd := exec.Command("make", "-s", "-C", root, "kernel", "KERNEL_BUILD="+kernelBuild)
+	cmd.Env = env
+	if out, err := runBoundedCmd(cmd, kernelBuildLimit); err != nil {
+		t.Fatalf("make kernel: %v\n%s", err, out)
+	}
+	t.Logf("make kernel: %v", time.Since(start).Round(time.Millisecond))
+	return kernelBuild
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -287,8 +295,7 @@ type server struct {
 	done    chan error
 	exited  bool
 
-	mu  sync.Mutex
-	out bytes.Buffer // stdout and stderr, merged
+	out syncBuffer // stdout and stderr, merged
 }
 
 // startServer starts make with args in a new session whose controlling
@@ -308,7 +315,7 @@ func startServer(t *testing.T, root string, env []string, args ...string) *serve
 	s.cmd = exec.Command("make", append([]string{"-C", root}, args...)...)
 	s.cmd.Env = env
 	s.cmd.Stdin = slave
-	s.cmd.Stdout, s.cmd.Stderr = s, s
+	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -332,16 +339,25 @@ func startServer(t *testing.T, root string, env []string, args ...string) *serve
 	return s
 }
 
-func (s *server) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.Write(p)
+func (s *server) output() string { return s.out.String() }
+
+// syncBuffer is a bytes.Buffer that a process (or a browser) writes while
+// the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
-func (s *server) output() string {
+func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.out.String()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 var tokenURL = regexp.MustCompile(`(http://127\.0\.0\.1:(\d+))/\?token=([0-9a-f]{32,})`)
@@ -426,6 +442,19 @@ func (s *server) stop(t *testing.T, base string) {
 // kernelPIDs finds the processes started with one of this server's kernel
 // connection files (kernels run in their own sessions, out of the group).
 func (s *server) kernelPIDs() []int {
+	return processes(func(cmdline []byte) bool {
+		for _, id := range s.kernels {
+			if bytes.Contains(cmdline, []byte(filepath.Join(s.runtime, "kernel-"+id+".json"))) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// processes are the running processes whose command line (/proc/PID/cmdline:
+// the arguments, each ended by a NUL) satisfies match.
+func processes(match func(cmdline []byte) bool) []int {
 	var pids []int
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -434,13 +463,8 @@ func (s *server) kernelPIDs() []int {
 			continue
 		}
 		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		for _, id := range s.kernels {
-			if bytes.Contains(cmdline, []byte(filepath.Join(s.runtime, "kernel-"+id+".json"))) {
-				pids = append(pids, pid)
-			}
+		if err == nil && match(cmdline) {
+			pids = append(pids, pid)
 		}
 	}
 	return pids

@@ -1,0 +1,187 @@
+//go:build golocks_kernel
+
+package main
+
+// Serving Jupyter's sockets while a cell runs.
+//
+// gophernotes served shell and control in one loop on the goroutine that
+// evaluates cells, so an interrupt_request or a shutdown_request waited
+// behind a running cell: a cell that never ended could be neither
+// interrupted nor shut down. Here each socket has its own reader goroutine;
+// control requests are answered at once, on the control goroutine; shell
+// requests are queued and handled in order on the goroutine that created
+// the interpreter (gomacro's interrupt only stops code evaluated there).
+// The queue is also what lets Run All stop at the first error: after a
+// failed cell, the execute requests waiting in it are aborted (see
+// abortQueued), as ipykernel does.
+
+import (
+	"log"
+	"sync"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+)
+
+// serve handles Jupyter's requests until the kernel shuts down. It runs
+// on the goroutine that created the interpreter, and evaluates cells there.
+func (kernel *Kernel) serve(sockets SocketGroup) {
+	g := newGolocks(kernel, sockets)
+	kernel.golocks = g
+	go g.readRequests(sockets.ControlSocket.Socket, g.handleControl)
+	go g.readRequests(sockets.ShellSocket.Socket, g.shell.push)
+	// Nothing asks the front-end for input (stdin); read what comes anyway.
+	go g.readRequests(sockets.StdinSocket.Socket, func(msgReceipt) {})
+	g.handleSignals()
+	for {
+		r, aborted := g.shell.next()
+		if aborted {
+			g.replyAborted(r)
+			continue
+		}
+		kernel.handleShellMsg(r)
+	}
+}
+
+// readRequests reads the requests that come on socket and hands each, in
+// order, to handle. A message that does not parse or is not signed with
+// the connection's key is logged and dropped.
+func (g *golocks) readRequests(socket zmq4.Socket, handle func(msgReceipt)) {
+	control := socket == g.sockets.ControlSocket.Socket
+	for {
+		raw, err := socket.Recv()
+		if err != nil {
+			log.Printf("golocks: reading a request: %v", err)
+			time.Sleep(100 * time.Millisecond) // a closed socket errs at once: do not spin
+			continue
+		}
+		msg, ids, err := WireMsgToComposedMsg(raw.Frames, g.sockets.Key)
+		if err != nil {
+			log.Printf("golocks: dropping a request: %v", err)
+			continue
+		}
+		handle(msgReceipt{Msg: msg, Identities: ids, Sockets: g.sockets, Control: control})
+	}
+}
+
+// handleControl answers a control request, on the control goroutine:
+// at once, even while a cell runs.
+func (g *golocks) handleControl(r msgReceipt) {
+	r.PublishKernelStatus(kernelBusy)
+	defer r.PublishKernelStatus(kernelIdle)
+	switch r.Msg.Header.MsgType {
+	case "interrupt_request":
+		g.interrupt()
+		reply(r, "interrupt_reply", map[string]interface{}{"status": "ok"})
+	case "shutdown_request":
+		g.shutdown(r)
+	case "kernel_info_request":
+		if err := sendKernelInfo(r); err != nil {
+			log.Printf("golocks: kernel_info_reply: %v", err)
+		}
+	default:
+		log.Printf("golocks: unhandled control request %q", r.Msg.Header.MsgType)
+	}
+}
+
+// shutdown answers a shutdown_request and ends the process. A running
+// cell's context is cancelled first, so that the library stops what the
+// cell started (worker processes are killed) before the kernel exits.
+func (g *golocks) shutdown(r msgReceipt) {
+	restart, _ := content(r)["restart"].(bool)
+	g.cells.stopAll()
+	reply(r, "shutdown_reply", shutdownReply{Status: "ok", Restart: restart})
+	r.PublishKernelStatus(kernelIdle)
+	log.Println("golocks: shutting down in response to shutdown_request")
+	exitSoon(0)
+}
+
+// replyAborted answers an execute request that Run All queued behind a
+// failed cell: it does not run (ipykernel's _send_abort_reply).
+func (g *golocks) replyAborted(r msgReceipt) {
+	r.PublishKernelStatus(kernelBusy)
+	defer r.PublishKernelStatus(kernelIdle)
+	reply(r, "execute_reply", map[string]interface{}{"status": "aborted"})
+}
+
+// abortQueued aborts the execute requests waiting in the shell queue, after
+// a failed cell whose request did not say stop_on_error: false. Requests
+// that arrive later run as usual, as in ipykernel.
+func (g *golocks) abortQueued() {
+	if n := g.shell.abortExecutes(); n > 0 {
+		log.Printf("golocks: aborting %d queued execute requests after an error", n)
+	}
+}
+
+// content is a request's content as a map (empty if it is not one).
+func content(r msgReceipt) map[string]interface{} {
+	c, _ := r.Msg.Content.(map[string]interface{})
+	if c == nil {
+		c = map[string]interface{}{}
+	}
+	return c
+}
+
+// reply sends a reply and logs a failure: a reply that cannot be sent has
+// nobody else to tell.
+func reply(r msgReceipt, msgType string, c interface{}) {
+	if err := r.Reply(msgType, c); err != nil {
+		log.Printf("golocks: sending %s: %v", msgType, err)
+	}
+}
+
+// requestQueue holds the shell requests not yet handled, in the order they
+// came. Push never blocks, so the reader drains the socket while a cell
+// runs, and a failed cell sees every request queued behind it.
+type requestQueue struct {
+	mu    sync.Mutex
+	ready *sync.Cond
+	items []queuedRequest
+}
+
+type queuedRequest struct {
+	r       msgReceipt
+	aborted bool
+}
+
+func newRequestQueue() *requestQueue {
+	q := &requestQueue{}
+	q.ready = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *requestQueue) push(r msgReceipt) {
+	q.mu.Lock()
+	q.items = append(q.items, queuedRequest{r: r})
+	q.mu.Unlock()
+	q.ready.Signal()
+}
+
+// next waits for the oldest request and takes it; aborted says it is an
+// execute request to answer with an aborted reply.
+func (q *requestQueue) next() (r msgReceipt, aborted bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) == 0 {
+		q.ready.Wait()
+	}
+	it := q.items[0]
+	q.items[0] = queuedRequest{}
+	q.items = q.items[1:]
+	return it.r, it.aborted
+}
+
+// abortExecutes marks every execute request in the queue aborted and says
+// how many there were. Other requests stay as they are.
+func (q *requestQueue) abortExecutes() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := 0
+	for i := range q.items {
+		if q.items[i].r.Msg.Header.MsgType == "execute_request" && !q.items[i].aborted {
+			q.items[i].aborted = true
+			n++
+		}
+	}
+	return n
+}

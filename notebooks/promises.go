@@ -1,0 +1,413 @@
+// Package notebooks is the workbook: its notebooks (source/, and the
+// copies made from it, solution/ and student/; README.md) and what they
+// promise a student, checked here on the code cells of one run, whatever the
+// race does on the day. Two tests run them: notebooks_test.go through
+// Jupyter's own client (nbclient), and scripts/browser_test.go in a real
+// browser from `make run`, reading the cells off the page.
+package notebooks
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/golocks/golocks/internal/jupytertest"
+)
+
+// Names are the notebooks, in workbook order: the same file names in
+// source/, solution/ and student/.
+func Names() []string {
+	return []string{
+		"1-file-writing-conflicts.ipynb",
+		"2-locking-files.ipynb",
+		"3-locking-shared-variables.ipynb",
+		"4-beyond-one-machine.ipynb",
+	}
+}
+
+// cell is one executed code cell of a notebook.
+type cell = jupytertest.Cell
+
+// Check checks one run of the notebook name of a copy ("solution" or
+// "student") top to bottom in a fresh kernel, from its code cells: every
+// cell ran, none shows an error unless it is tagged raises-exception, and
+// the run drew pictures; a solution copy shows the results the workbook
+// promises (CheckSolution); in a student copy the exercise cells, blank
+// (tagged solution), show nothing at all.
+func Check(t *testing.T, copy, name string, cells []cell) {
+	t.Helper()
+	images := 0
+	for _, c := range cells {
+		images += c.Images
+		switch {
+		case c.HasTag("test"):
+			checkTestCell(t, copy, c)
+		case c.Error != "" && !c.HasTag("raises-exception"):
+			t.Errorf("cell %s: error %s\nsource:\n%s\noutput:\n%s", c.ID, c.Error, c.Source, Tail(c.Text))
+		}
+		if copy == "student" && c.HasTag("solution") && (c.Text != "" || c.Images > 0) {
+			t.Errorf("exercise cell %s is blank in the student copy, yet shows output:\n%s", c.ID, Tail(c.Text))
+		}
+	}
+	if images == 0 {
+		t.Errorf("no image/png output: the pictures are missing")
+	}
+	if copy == "solution" {
+		CheckSolution(t, name, cells)
+	}
+}
+
+// checkTestCell checks a test cell (tagged "test": it grades the exercise
+// above it). In the solution copy it passes; in the student copy, whose
+// exercises are blank, it fails, every time, with a message that says what
+// is missing rather than a compile error or a crash.
+func checkTestCell(t *testing.T, copy string, c cell) {
+	t.Helper()
+	if copy == "solution" {
+		if c.Error != "" || !strings.Contains(c.Text, "tests passed") {
+			t.Errorf("test cell %s fails on the solution: %s\n%s", c.ID, c.Error, Tail(c.Text))
+		}
+		return
+	}
+	if c.Error == "" {
+		t.Errorf("test cell %s passes on the blank student copy:\n%s", c.ID, Tail(c.Text))
+	}
+	for _, bad := range []string{"undefined", "runtime error", "nil pointer", "not run", "goroutine "} {
+		if strings.Contains(c.Error, bad) {
+			t.Errorf("test cell %s fails on the blank student copy with %q, not a message for the student: %s", c.ID, bad, c.Error)
+		}
+	}
+	if strings.Contains(c.Source, "HIDDEN TESTS") {
+		t.Errorf("test cell %s shows its hidden tests in the student copy:\n%s", c.ID, c.Source)
+	}
+}
+
+// CheckPictures checks that a run of a copy draws, cell by cell, the
+// pictures that the committed solution copy shows (solution: its code
+// cells, as saved), but in a student copy's exercises, which are blank:
+// every picture outside the exercises is a student's too.
+func CheckPictures(t *testing.T, copy string, cells, solution []cell) {
+	t.Helper()
+	want := map[string]int{}
+	for _, c := range solution {
+		want[c.ID] = c.Images
+	}
+	for _, c := range cells {
+		w, ok := want[c.ID]
+		switch {
+		case !ok:
+			t.Errorf("cell %s is not in the solution copy", c.ID)
+		case copy == "student" && c.HasTag("solution"):
+		case c.Images != w:
+			t.Errorf("cell %s shows %d pictures, the solution copy %d", c.ID, c.Images, w)
+		}
+	}
+}
+
+// CheckSolution checks the results each solution notebook promises, by cell
+// id: the ids are the source's, kept by both copies.
+func CheckSolution(t *testing.T, name string, cells []cell) {
+	t.Helper()
+	byID := map[string]cell{}
+	for _, c := range cells {
+		byID[c.ID] = c
+		// check(err) prints "error: ..." and a chart that cannot be drawn
+		// "no picture: ...": neither may happen in a solution.
+		for _, bad := range []string{"error:", "no picture:"} {
+			if strings.Contains(c.Text, "\n"+bad) || strings.HasPrefix(c.Text, bad) {
+				t.Errorf("cell %s printed %q:\n%s", c.ID, bad, Tail(c.Text))
+			}
+		}
+	}
+	checks := solutionChecks[name]
+	ids := make([]string, 0, len(checks))
+	for id := range checks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			c, ok := byID[id]
+			if !ok {
+				t.Fatalf("no cell with id %s", id)
+			}
+			checks[id](t, c)
+			if t.Failed() {
+				t.Logf("cell %s output:\n%s", id, Tail(c.Text))
+			}
+		})
+	}
+}
+
+// solutionChecks are the workbook's key results: what a student running the
+// solution must see, whatever the race does on the day.
+var solutionChecks = map[string]map[string]func(*testing.T, cell){
+	"1-file-writing-conflicts.ipynb": {
+		"ex1-serial": wants("File doesn't exist, starting to count from 0.", "serial.txt holds 1000\n"),
+		// One racy run may lose nothing (under load the two processes can
+		// run one after the other): only what always holds is asserted
+		// per run; the five runs of counts-chart must lose updates.
+		"ex2-parallel":   wants("File doesn't exist, starting to count from 0."),
+		"parallel-count": atMost(`parallel.txt holds (\d+)`, 3000),
+		"goroutines-run": atMost(`goroutines.txt holds (\d+) of 3000`, 3000),
+		"counts-chart": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			lost := 0
+			for _, n := range intsAfter(t, c.Text, `final counts: \[([\d ]+)\]`, 5) {
+				if n < 1 || n > 3000 {
+					t.Errorf("unlocked run counted %d, want 1..3000", n)
+				}
+				if n < 3000 {
+					lost++
+				}
+			}
+			if lost == 0 {
+				t.Errorf("none of five unlocked runs lost an update")
+			}
+		},
+		"timeline-unlocked": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			wants("3000 updates traced")(t, c)
+		},
+	},
+	"2-locking-files.ipynb": {
+		"ex4-locked": func(t *testing.T, c cell) {
+			wants("parallel.txt holds 3000\n", "goroutines.txt holds 3000\n")(t, c)
+			lacks(t, c, "File read error")
+		},
+		"ex5-timings": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			wantsRe(`serial: +\S+ count 3000\n`, `no lock: +\S+ count \d+\n`, `locked: +\S+ count 3000\n`)(t, c)
+		},
+		"ex6-per-increment": func(t *testing.T, c cell) {
+			wants("parallel.txt holds 3000 after")(t, c)
+			lacks(t, c, "File read error")
+		},
+		"timeline-call":      func(t *testing.T, c cell) { hasImage(t, c) },
+		"timeline-increment": func(t *testing.T, c cell) { hasImage(t, c); wants("3000 turns")(t, c) },
+		"timeline-zoom":      func(t *testing.T, c cell) { hasImage(t, c) },
+		"disk-vs-memory": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			if n := strings.Count(c.Text, " holds 3000 after "); n != 2 {
+				t.Errorf("%d exact counts, want 2 (this folder and memory)", n)
+			}
+		},
+		"rule-advisory": atMost(`parallel.txt holds (\d+) of 3000`, 3000),
+		"rule-delete":   wants("a second holder got it too: true"),
+		"rule-dies":     wants("the holder: workbook.WorkLocked(1000000, ", "killed", "lock free after its holder died: true"),
+		"rule-timeout":  wants("lock counter.lock: timed out after 500ms", "is a timeout: true"),
+	},
+	"3-locking-shared-variables.ipynb": {
+		"ex7-racy":    notMore(`racy: expected (\d+) got (\d+)`),
+		"ex8-locked":  exact(`locked: expected (\d+) got (\d+)`),
+		"ex9-rawlock": exact(`rawlock: expected (\d+) got (\d+)`),
+		"atomic-run":  exact(`atomic: expected (\d+) got (\d+)`),
+		"ex10-mutex":  exact(`mutex: expected (\d+) got (\d+)`),
+		"ex11-atomic": exact(`atomic: expected (\d+) got (\d+)`),
+		"modes-chart": modes,
+		"compiled-chart": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			if n := len(regexp.MustCompile(` got 4000000 in `).FindAllString(c.Text, -1)); n != 4 {
+				t.Errorf("%d exact counts of 4000000, want 4", n)
+			}
+		},
+		"goroutines-racy": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			// The load and the store are two statements, so a goroutine
+			// switch between them loses updates even on one busy core.
+			someLost(t, c, "racy goroutines")
+		},
+	},
+	"4-beyond-one-machine.ipynb": {
+		"setup":     wants("Redis server: ", "your counter: golocks:"),
+		"ex13-racy": notMore(`GET/SET: expected (\d+) got (\d+)`),
+		"racy-runs": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			someLost(t, c, "racy GET/SET processes")
+		},
+		"ex14-incr":   exact(`INCR: expected (\d+) got (\d+)`),
+		"watch-run":   exact(`WATCH/MULTI/EXEC: expected (\d+) got (\d+)`),
+		"ex15-locked": exact(`locked: expected (\d+) got (\d+)`),
+		"lock-look":   wants("and expires in 10s", "someone else: lock golocks:", ":lock: timed out after 300ms; held by pid "),
+		"modes-chart": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			for _, mode := range []string{"racy", "incr", "watch", "lock", "fenced"} {
+				n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
+				switch {
+				case len(n) != 1:
+				case mode == "racy" && n[0] > 10000:
+					t.Errorf("racy processes counted %d, more than the 10000 made", n[0])
+				case mode != "racy" && n[0] != 10000:
+					t.Errorf("%s processes counted %d, want 10000", mode, n[0])
+				}
+			}
+		},
+		"ex16-paused":      func(t *testing.T, c cell) { hasImage(t, c); wants("no fencing: expected 4 got 1\n")(t, c) },
+		"ex17-fenced":      func(t *testing.T, c cell) { hasImage(t, c); wants("fenced: expected 4 got 4\n")(t, c) },
+		"fenced-processes": exact(`fenced: expected (\d+) got (\d+)`),
+	},
+}
+
+// someLost checks a line "expected E got [a b c ...]" of several racy runs:
+// none counted more than E, and at least one lost an update.
+func someLost(t *testing.T, c cell, what string) {
+	m := regexp.MustCompile(`expected (\d+) got \[([\d ]+)\]`).FindStringSubmatch(c.Text)
+	if m == nil {
+		t.Fatalf("output lacks the %s' counts", what)
+	}
+	want, _ := strconv.Atoi(m[1])
+	lost := 0
+	for _, f := range strings.Fields(m[2]) {
+		n, _ := strconv.Atoi(f)
+		if n > want {
+			t.Errorf("%s counted %d, more than the %d increments made", what, n, want)
+		}
+		if n < want {
+			lost++
+		}
+	}
+	if lost == 0 {
+		t.Errorf("no run of the %s lost an update: %s", what, m[0])
+	}
+}
+
+// modes checks the four process modes side by side: racy never counts too
+// many (one run may lose nothing), the others are exact.
+func modes(t *testing.T, c cell) {
+	hasImage(t, c)
+	for _, mode := range []string{"racy", "locked", "rawlock", "atomic"} {
+		n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
+		if len(n) != 1 {
+			continue
+		}
+		switch {
+		case mode == "racy" && n[0] > 4000000:
+			t.Errorf("racy processes counted %d, more than the 4000000 made", n[0])
+		case mode != "racy" && n[0] != 4000000:
+			t.Errorf("%s processes counted %d, want 4000000", mode, n[0])
+		}
+	}
+}
+
+func wants(subs ...string) func(*testing.T, cell) {
+	return func(t *testing.T, c cell) {
+		t.Helper()
+		for _, s := range subs {
+			if !strings.Contains(c.Text, s) {
+				t.Errorf("cell %s: output lacks %q", c.ID, s)
+			}
+		}
+	}
+}
+
+func wantsRe(res ...string) func(*testing.T, cell) {
+	return func(t *testing.T, c cell) {
+		t.Helper()
+		for _, re := range res {
+			if !regexp.MustCompile(re).MatchString(c.Text) {
+				t.Errorf("cell %s: output lacks %s", c.ID, re)
+			}
+		}
+	}
+}
+
+func lacks(t *testing.T, c cell, s string) {
+	t.Helper()
+	if strings.Contains(c.Text, s) {
+		t.Errorf("cell %s: output has %q", c.ID, s)
+	}
+}
+
+func atMost(re string, max int) func(*testing.T, cell) {
+	return func(t *testing.T, c cell) {
+		t.Helper()
+		for _, n := range intsAfter(t, c.Text, re, 1) {
+			if n < 1 || n > max {
+				t.Errorf("cell %s: count %d, want 1..%d", c.ID, n, max)
+			}
+		}
+	}
+}
+
+// exact and lessThan check "expected E got G" lines.
+func exact(re string) func(*testing.T, cell) {
+	return func(t *testing.T, c cell) {
+		t.Helper()
+		if e, g, ok := expectedGot(t, c, re); ok && g != e {
+			t.Errorf("cell %s: got %d, want exactly %d", c.ID, g, e)
+		}
+	}
+}
+
+// notMore is what one racy run always gives: at most the expected count.
+// Whether it lost updates is chance (under load the racing processes may
+// run one after the other), so a single run never asserts a loss.
+func notMore(re string) func(*testing.T, cell) {
+	return func(t *testing.T, c cell) {
+		t.Helper()
+		if e, g, ok := expectedGot(t, c, re); ok && (g > e || g < 1) {
+			t.Errorf("cell %s: got %d, want 1..%d", c.ID, g, e)
+		}
+	}
+}
+
+func expectedGot(t *testing.T, c cell, re string) (expected, got int, ok bool) {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(c.Text)
+	if m == nil {
+		t.Errorf("cell %s: output lacks %s", c.ID, re)
+		return 0, 0, false
+	}
+	expected, _ = strconv.Atoi(m[1])
+	got, _ = strconv.Atoi(m[2])
+	return expected, got, true
+}
+
+// intsAfter returns the integers in the first submatch of re: want of them.
+func intsAfter(t *testing.T, text, re string, want int) []int {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(text)
+	if m == nil {
+		t.Errorf("output lacks %s", re)
+		return nil
+	}
+	var ns []int
+	for _, f := range strings.Fields(m[1]) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			t.Errorf("%s: %v", re, err)
+		}
+		ns = append(ns, n)
+	}
+	if len(ns) != want {
+		t.Errorf("%s: %d numbers, want %d", re, len(ns), want)
+	}
+	return ns
+}
+
+func hasImage(t *testing.T, c cell) {
+	t.Helper()
+	if c.Images == 0 {
+		t.Errorf("cell %s: no image/png output", c.ID)
+	}
+}
+
+func images(cells []cell) int {
+	n := 0
+	for _, c := range cells {
+		n += c.Images
+	}
+	return n
+}
+
+// Tail keeps failure messages readable: the unlocked runs print thousands
+// of lines.
+func Tail(s string) string {
+	const max = 3000
+	if len(s) <= max {
+		return s
+	}
+	return "[...]\n" + s[len(s)-max:]
+}
