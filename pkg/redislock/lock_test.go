@@ -12,7 +12,6 @@ import (
 
 	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/pkg/cell"
-	"github.com/golocks/golocks/pkg/lockerr"
 	"github.com/golocks/golocks/pkg/redislock"
 )
 
@@ -118,67 +117,6 @@ func TestTimeoutNamesHolder(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("held by %q: %v, want %q…", owner, err, want)
 		}
-	}
-}
-
-// The rules every golocks lock follows (package lockerr), as its own
-// tests check them for the file lock and the shared-memory locks.
-func TestSameRulesAsEveryLock(t *testing.T) {
-	c := client(t)
-	k := key(t)
-	l, holder := redislock.New(c, k), redislock.New(c, k)
-	defer holder.Close()
-	if err := l.Unlock(); !errors.Is(err, lockerr.ErrNotLocked) {
-		t.Errorf("Unlock of a free lock: %v, want ErrNotLocked", err)
-	}
-	if err := holder.LockTimeout(time.Second); err != nil {
-		t.Fatal(err)
-	}
-	deadline, cancel1 := context.WithTimeout(context.Background(), 30*time.Millisecond)
-	defer cancel1()
-	canceled, cancel2 := context.WithCancel(context.Background())
-	cancel2()
-	l.SetTimeout(30 * time.Millisecond)
-	type want struct{ timeout, deadline, canceled, notLocked, closed bool }
-	type errCase struct {
-		name string
-		err  error
-		want want
-	}
-	cases := []errCase{
-		{"LockTimeout", l.LockTimeout(30 * time.Millisecond), want{timeout: true}},
-		{"LockTimeout(0)", l.LockTimeout(0), want{timeout: true}},
-		{"Lock", l.Lock(), want{timeout: true}},
-		{"LockContext, deadline", l.LockContext(deadline), want{timeout: true, deadline: true}},
-		{"LockContext, no deadline", l.LockContext(context.Background()), want{timeout: true}},
-		{"LockContext, cancelled", l.LockContext(canceled), want{canceled: true}},
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	cases = append(cases,
-		errCase{"Unlock after Close", l.Unlock(), want{closed: true}},
-		errCase{"LockTimeout after Close", l.LockTimeout(time.Second), want{closed: true}},
-		errCase{"Close after Close", l.Close(), want{closed: true}},
-	)
-	for _, c := range cases {
-		got := want{
-			timeout:   errors.Is(c.err, lockerr.ErrTimeout),
-			deadline:  errors.Is(c.err, context.DeadlineExceeded),
-			canceled:  errors.Is(c.err, context.Canceled),
-			notLocked: errors.Is(c.err, lockerr.ErrNotLocked),
-			closed:    errors.Is(c.err, lockerr.ErrClosed),
-		}
-		if got != c.want {
-			t.Errorf("%s: %v matches %+v, want %+v", c.name, c.err, got, c.want)
-		}
-		var te *lockerr.TimeoutError
-		if errors.As(c.err, &te) != c.want.timeout {
-			t.Errorf("%s: %v: errors.As *TimeoutError = %v", c.name, c.err, !c.want.timeout)
-		}
-	}
-	if redislock.ErrTimeout != lockerr.ErrTimeout || redislock.ErrClosed != lockerr.ErrClosed || redislock.ErrNotLocked != lockerr.ErrNotLocked {
-		t.Error("redislock's errors are not lockerr's")
 	}
 }
 
