@@ -4,11 +4,14 @@
 // Use it when several OS processes (or goroutines) must take turns with a
 // shared resource such as a counter file. Every party names the same lock
 // file; while one holds the lock, the others wait. The lock is advisory: a
-// process that never asks for it can still write the resource. (For
+// process that never asks for it can still write the resource. Put the
+// lock file beside the resource, in a folder of your own: a path such as
+// the seed's /tmp/tmp_lock is shared by every user of the machine, so on a
+// class server one student's lock would block another's. (For
 // goroutines of one process alone, sync.Mutex is cheaper; for a number
 // shared by processes, package shared.)
 //
-//	l := filelock.New("/tmp/tmp_lock")
+//	l := filelock.New("counter.lock")
 //	defer l.Close()
 //	if err := l.Lock(); err != nil { // waits at most l.Timeout()
 //		return err

@@ -45,8 +45,8 @@ func openFile(path string) (*file, error) {
 
 func openFileFlag(path string, mode int) (*file, error) {
 	// Mode 0644: other users' processes may open the lock file read-only
-	// and take the lock too (flock needs no write access), as with a
-	// shared /tmp/tmp_lock on a class machine. regular.Open rather than
+	// and take the lock too (flock needs no write access), when several
+	// users' processes guard one resource on purpose. regular.Open rather than
 	// os.OpenFile: only a regular file, never a FIFO (whose open would
 	// block) nor a symbolic link another user planted at a shared path
 	// (which would create the file where it points), and without

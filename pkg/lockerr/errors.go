@@ -46,7 +46,7 @@ type TimeoutError struct {
 }
 
 // Error reads like
-// "lock /tmp/tmp_lock: timed out after 10s; held by pid 1234 (golocks)".
+// "lock counter.lock: timed out after 10s; held by pid 1234 (golocks)".
 func (e *TimeoutError) Error() string {
 	msg := fmt.Sprintf("lock %s: %v after %v", e.Lock, ErrTimeout, round(e.Waited))
 	switch {
@@ -75,7 +75,7 @@ func (e *TimeoutError) Timeout() bool { return true }
 // a notebook cell's context and the cell was interrupted. The error wraps
 // context.Cause(ctx) (cell.ErrInterrupted for an interrupted cell) and
 // ctx.Err() (context.Canceled), and reads like
-// "lock /tmp/tmp_lock: interrupted after 1.2s".
+// "lock counter.lock: interrupted after 1.2s".
 //
 // A ctx whose deadline passed is a timeout, not a cancellation: report it
 // with a *TimeoutError whose Cause is context.Cause(ctx).

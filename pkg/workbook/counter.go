@@ -16,7 +16,7 @@ import (
 // Work* functions do not say what you want, e.g. to trace lock holds for a
 // timeline:
 //
-//	c := workbook.Counter{File: "parallel.txt", LockFile: "/tmp/tmp_lock",
+//	c := workbook.Counter{File: "parallel.txt", LockFile: "counter.lock",
 //		PerIncrement: true, Trace: "trace.txt"}
 //	err := c.Run(1000)
 type Counter struct {
