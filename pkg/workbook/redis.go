@@ -124,7 +124,7 @@ func (c RedisCounter) Run(maxCount int) error {
 	}
 	rdb, err := redisserver.Dial(c.URL)
 	if err != nil {
-		return err
+		return fmt.Errorf("redis counter %s (%s): %w", c.Key, c.Mode, err) // names the server
 	}
 	defer rdb.Close()
 	r := run{c: c, rdb: rdb, ctx: cell.Context()}
