@@ -23,6 +23,7 @@ func Names() []string {
 		"1-file-writing-conflicts.ipynb",
 		"2-locking-files.ipynb",
 		"3-locking-shared-variables.ipynb",
+		"4-beyond-one-machine.ipynb",
 	}
 }
 
@@ -214,28 +215,62 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		},
 		"goroutines-racy": func(t *testing.T, c cell) {
 			hasImage(t, c)
-			m := regexp.MustCompile(`expected (\d+) got \[([\d ]+)\]`).FindStringSubmatch(c.Text)
-			if m == nil {
-				t.Fatalf("output lacks the racy goroutines' counts")
-			}
-			want, _ := strconv.Atoi(m[1])
-			lost := 0
-			for _, f := range strings.Fields(m[2]) {
-				n, _ := strconv.Atoi(f)
-				if n > want {
-					t.Errorf("racy goroutines counted %d, more than the %d increments made", n, want)
-				}
-				if n < want {
-					lost++
-				}
-			}
 			// The load and the store are two statements, so a goroutine
 			// switch between them loses updates even on one busy core.
-			if lost == 0 {
-				t.Errorf("no racy goroutine run lost an update: %s", m[0])
-			}
+			someLost(t, c, "racy goroutines")
 		},
 	},
+	"4-beyond-one-machine.ipynb": {
+		"setup":     wants("Redis server: ", "your counter: golocks:"),
+		"ex13-racy": notMore(`GET/SET: expected (\d+) got (\d+)`),
+		"racy-runs": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			someLost(t, c, "racy GET/SET processes")
+		},
+		"ex14-incr":   exact(`INCR: expected (\d+) got (\d+)`),
+		"watch-run":   exact(`WATCH/MULTI/EXEC: expected (\d+) got (\d+)`),
+		"ex15-locked": exact(`locked: expected (\d+) got (\d+)`),
+		"lock-look":   wants("and expires in 10s", "someone else: lock golocks:", ":lock: timed out after 300ms; held by pid "),
+		"modes-chart": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			for _, mode := range []string{"racy", "incr", "watch", "lock", "fenced"} {
+				n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
+				switch {
+				case len(n) != 1:
+				case mode == "racy" && n[0] > 10000:
+					t.Errorf("racy processes counted %d, more than the 10000 made", n[0])
+				case mode != "racy" && n[0] != 10000:
+					t.Errorf("%s processes counted %d, want 10000", mode, n[0])
+				}
+			}
+		},
+		"ex16-paused":      func(t *testing.T, c cell) { hasImage(t, c); wants("no fencing: expected 4 got 1\n")(t, c) },
+		"ex17-fenced":      func(t *testing.T, c cell) { hasImage(t, c); wants("fenced: expected 4 got 4\n")(t, c) },
+		"fenced-processes": exact(`fenced: expected (\d+) got (\d+)`),
+	},
+}
+
+// someLost checks a line "expected E got [a b c ...]" of several racy runs:
+// none counted more than E, and at least one lost an update.
+func someLost(t *testing.T, c cell, what string) {
+	m := regexp.MustCompile(`expected (\d+) got \[([\d ]+)\]`).FindStringSubmatch(c.Text)
+	if m == nil {
+		t.Fatalf("output lacks the %s' counts", what)
+	}
+	want, _ := strconv.Atoi(m[1])
+	lost := 0
+	for _, f := range strings.Fields(m[2]) {
+		n, _ := strconv.Atoi(f)
+		if n > want {
+			t.Errorf("%s counted %d, more than the %d increments made", what, n, want)
+		}
+		if n < want {
+			lost++
+		}
+	}
+	if lost == 0 {
+		t.Errorf("no run of the %s lost an update: %s", what, m[0])
+	}
 }
 
 // modes checks the four process modes side by side: racy never counts too

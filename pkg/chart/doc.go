@@ -12,11 +12,13 @@
 //	...
 //	b, err := chart.Timeline("Lock per increment", spans)
 //
-// There are three pictures, one per question a student asks of the results:
+// There are four pictures, one per question a student asks of the results:
 //
 //   - Counts: how far short of the expected total did each unlocked run fall?
 //   - Timeline: which process held the lock (or wrote the file), and when?
 //   - Bars: how long did each variant take, side by side?
+//   - Events: in the paused-holder experiment (workbook.PausedHolder), who
+//     held the Redis lock when, who paused, and which write was rejected?
 //
 // Every picture is 640×320 pixels, drawn with gonum.org/v1/plot in the Go
 // Regular font compiled into the binary, so it needs no system fonts (the
