@@ -58,6 +58,12 @@ COPY --from=build ${KERNEL_PREFIX}/share/jupyter/kernels/golocks ${KERNEL_PREFIX
 COPY --from=build ${KERNEL_PREFIX}/share/jupyter/kernels/golocks/bin/golocks /usr/local/bin/golocks
 COPY --from=build ${WORKBOOK} ${WORKBOOK}
 COPY --from=build --chown=${NB_UID}:${NB_GID} ${WORKBOOK} /home/jovyan/work
+# Part 4's notebook starts a private redis-server per kernel (unless the
+# class sets REDIS_URL): the server only, not started as a service.
+USER root
+RUN apt-get update -qq && \
+    apt-get install -y -qq --no-install-recommends redis-server >/dev/null && \
+    rm -rf /var/lib/apt/lists/*
 USER ${NB_UID}
 # Fail the build, not the class: Jupyter sees the kernel where it was
 # installed, jovyan can save in work/, the worker runs here, and no Go.
@@ -65,5 +71,6 @@ RUN test "$CONDA_DIR" = "$KERNEL_PREFIX" && \
     jupyter kernelspec list | grep -q " golocks  *${KERNEL_PREFIX}/share/jupyter/kernels/golocks\$" && \
     test -w /home/jovyan/work && \
     golocks count --procs 2 --counts 100,100 --lock file --quiet && \
+    golocks redis --procs 2 --count 100 --mode fenced && \
     ! command -v go
 EXPOSE 8888

@@ -6,6 +6,7 @@
 #   make bench DIR=/dev/shm       only there (comma-separated for several)
 #   make bench BENCHFLAGS='-latency=false -pairs 7'    see go run ./bench -h
 #   make bench BENCHFLAGS='-chart docs/benchmarks.png' redraw the doc's chart
+#   make bench BENCHFLAGS='-run redis -latency=false'  only the counter in Redis
 #   make bench BENCHFLAGS='-class-students 20'   a bigger class (as root; -class=false skips it)
 #
 # A few minutes on 2 cores. Timing is noisy on a busy machine: check that

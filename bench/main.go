@@ -13,6 +13,11 @@
 // bench exits non-zero if a correct variant loses an update in any run, or
 // a run fails.
 //
+// Then the counter in Redis (bench/redis.go): INCR and locked increments
+// per second for 1, 4 and 8 processes on one private redis-server, golocks
+// against the same loops in Python's redis client, and the cost of one lock
+// acquire + release.
+//
 // Then it measures the notebook kernel's latency (kernel start to first
 // reply, a trivial cell, each solution notebook) through Jupyter's own
 // client, with bench/latency.py, and a class served by JupyterHub on this
@@ -50,6 +55,9 @@ type options struct {
 	Notebooks    string
 	LatencyRuns  int
 	NotebookRuns int
+	Redis        bool
+	RedisURL     string
+	RedisCount   int
 	JSON, Chart  string
 	From         string
 	Syscalls     bool
@@ -118,6 +126,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Notebooks, "notebooks", "notebooks/solution/*.ipynb", "the notebooks to run whole (a glob)")
 	fs.IntVar(&o.LatencyRuns, "latency-runs", 5, "kernel starts, each followed by trivial cells")
 	fs.IntVar(&o.NotebookRuns, "notebook-runs", 3, "runs of each notebook")
+	fs.BoolVar(&o.Redis, "redis", true, "measure the counter in Redis (needs redis-server and python3-redis)")
+	fs.StringVar(&o.RedisURL, "redis-url", "", "a Redis server to measure on (default: a private redis-server)")
+	fs.IntVar(&o.RedisCount, "redis-count", 20000, "INCRs per process and lock acquire+release pairs in the Redis section (locked increments: a quarter)")
 	fs.StringVar(&o.JSON, "json", "build/bench/results.json", "also write every measurement here (\"\" = don't)")
 	fs.StringVar(&o.Chart, "chart", "build/bench/benchmarks.png", "draw the chart here (\"\" = don't)")
 	fs.StringVar(&o.From, "from", "", "measure nothing: print the tables and draw the chart of an earlier run's -json file")
@@ -162,8 +173,8 @@ func splitDirs(s string) []string {
 }
 
 func (o options) check() error {
-	if o.Warmup < 0 || o.Pairs < 1 || o.SlowScale < 1 || o.GoShared < 1 || o.PyShared < 1 || o.StepN < 1 {
-		return fmt.Errorf("-warmup must be ≥ 0; -pairs, -slow-scale, -go-shared, -py-shared and -step-n ≥ 1")
+	if o.Warmup < 0 || o.Pairs < 1 || o.SlowScale < 1 || o.GoShared < 1 || o.PyShared < 1 || o.StepN < 1 || o.RedisCount < 1 {
+		return fmt.Errorf("-warmup must be ≥ 0; -pairs, -slow-scale, -go-shared, -py-shared, -step-n and -redis-count ≥ 1")
 	}
 	for _, f := range []struct{ what, path string }{
 		{"-golocks (make build)", o.Golocks}, {"-python", o.Python}, {"-reference", o.Reference},
@@ -195,6 +206,7 @@ type report struct {
 	Rows          []row
 	Decomposition []stepCost
 	Latency       *latencyReport
+	Redis         *redisReport
 	Class         *classReport
 	Duration      time.Duration
 	Warmup, Pairs int
@@ -209,6 +221,9 @@ func (rep report) failures() []string {
 	}
 	if rep.Latency != nil {
 		f = append(f, rep.Latency.Errors...)
+	}
+	if rep.Redis != nil {
+		f = append(f, rep.Redis.failures()...)
 	}
 	if rep.Class != nil {
 		f = append(f, rep.Class.failures()...)
@@ -288,6 +303,10 @@ func bench(o options, stdout, stderr io.Writer) (report, error) {
 				rep.Decomposition = append(rep.Decomposition, c)
 			}
 		}
+	}
+	if o.Redis {
+		rr := measureRedis(o, stderr)
+		rep.Redis = &rr
 	}
 	if o.Latency {
 		lr := measureLatency(o, stderr)
@@ -391,6 +410,9 @@ func writeReport(w io.Writer, rep report, base *report) {
 	if len(rep.Decomposition) > 0 {
 		fmt.Fprintf(w, "\n## One locked increment, piece by piece (one process unless said, median of %d)\n\n", rep.Pairs)
 		writeTable(w, []string{"where", "step", "per operation", "what"}, decompositionRows(rep.Decomposition))
+	}
+	if rep.Redis != nil {
+		writeRedis(w, *rep.Redis, rep.Pairs)
 	}
 	if rep.Latency != nil {
 		fmt.Fprintf(w, "\n## Notebook latency (golocks kernel, Jupyter's own client)\n\n")

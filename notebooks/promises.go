@@ -23,6 +23,7 @@ func Names() []string {
 		"1-file-writing-conflicts.ipynb",
 		"2-locking-files.ipynb",
 		"3-locking-shared-variables.ipynb",
+		"4-beyond-one-machine.ipynb",
 	}
 }
 
@@ -282,6 +283,34 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 			// switch between them loses updates even on one busy core.
 			someLost(t, c, `expected 1000000 got \[([\d ]+)\]`, 5, 1000000)
 		},
+	},
+	"4-beyond-one-machine.ipynb": {
+		"setup":     wants("Redis server: ", "your counter: golocks:"),
+		"ex13-racy": notMore(`GET/SET: expected (\d+) got (\d+)`),
+		"racy-runs": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			someLost(t, c, `expected 10000 got \[([\d ]+)\]`, 5, 10000)
+		},
+		"ex14-incr":   exact(`INCR: expected (\d+) got (\d+)`),
+		"watch-run":   exact(`WATCH/MULTI/EXEC: expected (\d+) got (\d+)`),
+		"ex15-locked": exact(`locked: expected (\d+) got (\d+)`),
+		"lock-look":   wants("and expires in 10s", "someone else: lock golocks:", ":lock: timed out after 300ms; held by pid "),
+		"modes-chart": func(t *testing.T, c cell) {
+			hasImage(t, c)
+			for _, mode := range []string{"racy", "incr", "watch", "lock", "fenced"} {
+				n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
+				switch {
+				case len(n) != 1:
+				case mode == "racy" && n[0] > 10000:
+					t.Errorf("racy processes counted %d, more than the 10000 made", n[0])
+				case mode != "racy" && n[0] != 10000:
+					t.Errorf("%s processes counted %d, want 10000", mode, n[0])
+				}
+			}
+		},
+		"ex16-paused":      func(t *testing.T, c cell) { hasImage(t, c); wants("no fencing: expected 4 got 1\n")(t, c) },
+		"ex17-fenced":      func(t *testing.T, c cell) { hasImage(t, c); wants("fenced: expected 4 got 4\n")(t, c) },
+		"fenced-processes": exact(`fenced: expected (\d+) got (\d+)`),
 	},
 }
 

@@ -534,6 +534,10 @@ func wantProblem(t *testing.T, got problems, want ...string) {
 	}
 }
 
+// redisInstall is the final stage's one stretch as root, before its USER:
+// without both, the image has no USER at all.
+const redisInstall = "USER root\nRUN apt-get update -qq && \\\n    apt-get install -y -qq --no-install-recommends redis-server >/dev/null && \\\n    rm -rf /var/lib/apt/lists/*\n"
+
 const (
 	buildFrom    = "FROM golang:1.26.8-bookworm AS build"
 	finalFrom    = "FROM quay.io/jupyter/base-notebook:2025-03-14"
@@ -577,7 +581,7 @@ func TestDockerfileBroken(t *testing.T) {
 		{"COPY from another image", "", "COPY --from=build ${WORKBOOK} ${WORKBOOK}", "COPY --from=python:3 /etc/hosts /etc/hosts", "only the build stage is copied from"},
 		{"Go in the image", "", "COPY --from=build ${WORKBOOK} ${WORKBOOK}", "COPY --from=build /usr/local/go /usr/local/go", "no Go toolchain"},
 		{"work folder not jovyan's", "", workbookCopy, "COPY --from=build ${WORKBOOK} /home/jovyan/work", "jovyan could not save there"},
-		{"no USER", "", "USER ${NB_UID}\n", "", "no USER"},
+		{"no USER", "", redisInstall + "USER ${NB_UID}\n", "", "no USER"},
 		{"root user", "", "USER ${NB_UID}\n", "USER ${NB_UID}\nUSER root\n", "want the stack's non-root user"},
 		{"uid 0", "", "USER ${NB_UID}\n", "USER 0:0\n", "want the stack's non-root user"},
 		{"another user", "", "USER ${NB_UID}\n", "USER nobody\n", "want ${NB_UID} (jovyan)"},

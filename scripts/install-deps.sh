@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what `make test` and `make run` need beyond Go: Jupyter's client
-# side and server from Debian's packages (PyPI is not used), and
-# python3-fasteners for the workbook's Python reference (make bench).
+# side and server from Debian's packages (PyPI is not used), redis-server
+# for the workbook's Part 4 (its notebook, `golocks redis` and their tests
+# start private servers of it), and python3-fasteners and python3-redis for
+# the workbook's Python reference and the Redis bench (make bench).
 # Used by .ci/run, `make run` and the Dockerfile alike, so there is one list.
 #
 # `install-deps.sh class` adds what serving a class needs (`make class`):
@@ -20,6 +22,7 @@ set -euo pipefail
 packages=(
   jupyter-nbconvert python3-nbclient jupyter-client python3-nbformat
   jupyter-notebook python3-websocket python3-fasteners
+  redis-server python3-redis
 )
 class=(jupyterhub node-configurable-http-proxy)
 case "${1:-}" in

@@ -6,10 +6,13 @@
 //	golocks count  --procs N --counts a,b,... --lock none|file [--granularity call|increment]
 //	               [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
 //	golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
+//	golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
 //	golocks worker
 //
 // count races N processes on a counter kept in a file, as the workbook's
-// work function does; shared races them on an int64 in shared memory. Both
+// work function does; shared races them on an int64 in shared memory;
+// redis on a counter in a Redis server (a private one unless --redis names
+// one), adding retries (watch) or rejected (fenced) to its output. All
 // print what was expected, what was counted, how many updates were lost and
 // how long it took; with --json, one JSON object with exactly the keys
 // expected, got, lost and elapsed_s, the same flags and output as the
@@ -59,6 +62,7 @@ const usage = `usage:
   golocks count  --procs N --counts a,b,... --lock none|file [--granularity call|increment]
                  [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
   golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
+  golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
   golocks worker   (started by pkg/pool, which sends it one call)
 `
 
@@ -83,13 +87,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = countCmd(rest, stdout, stderr)
 	case "shared":
 		err = sharedCmd(rest, stdout, stderr)
+	case "redis":
+		err = redisCmd(rest, stdout, stderr)
 	case "worker":
 		return workerCmd(rest, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (want count, shared or worker)", cmd)
+		err = usagef("unknown command %q (want count, shared, redis or worker)", cmd)
 	}
 	return report(err, args[0], stderr)
 }

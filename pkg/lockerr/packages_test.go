@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/internal/redistest"
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/lockerr"
+	"github.com/golocks/golocks/pkg/redislock"
+	"github.com/golocks/golocks/pkg/redisserver"
 	"github.com/golocks/golocks/pkg/shared"
 )
 
@@ -52,6 +55,14 @@ func TestSameRulesInEveryPackage(t *testing.T) {
 				t.Fatal(err)
 			}
 			return a, b
+		},
+		"redislock": func(name string) (lock, lock) {
+			rdb, err := redisserver.Dial(redistest.Server(t).URL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { rdb.Close() })
+			return redislock.New(rdb, name), redislock.New(rdb, name)
 		},
 	}
 	type want struct{ timeout, deadline, canceled, notLocked, closed bool }
@@ -106,8 +117,9 @@ func TestSameRulesInEveryPackage(t *testing.T) {
 				}
 			}
 			// The re-exported names are the same values.
-			if filelock.ErrTimeout != lockerr.ErrTimeout || shared.ErrTimeout != lockerr.ErrTimeout ||
-				filelock.ErrClosed != shared.ErrClosed || filelock.ErrNotLocked != shared.ErrNotLocked {
+			if filelock.ErrTimeout != lockerr.ErrTimeout || shared.ErrTimeout != lockerr.ErrTimeout || redislock.ErrTimeout != lockerr.ErrTimeout ||
+				filelock.ErrClosed != shared.ErrClosed || filelock.ErrClosed != redislock.ErrClosed ||
+				filelock.ErrNotLocked != shared.ErrNotLocked || filelock.ErrNotLocked != redislock.ErrNotLocked {
 				t.Error("a lock package's errors are not lockerr's")
 			}
 		})

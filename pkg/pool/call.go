@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strings"
 	"unicode"
@@ -272,7 +273,9 @@ func compiledName(fn reflect.Value) string {
 }
 
 // describe spells a call as Go would: work(1000, "parallel.txt"). Each
-// argument is shown as JSON (how it travels), cut short if long.
+// argument is shown as JSON (how it travels), cut short if long, with the
+// password of any URL in it hidden (a Redis server's, say): the text goes
+// into errors, which end up in terminals and notebooks.
 func describe(name string, args []any) string {
 	parts := make([]string, len(args))
 	for i, a := range args {
@@ -280,6 +283,7 @@ func describe(name string, args []any) string {
 		if b, err := json.Marshal(a); err == nil {
 			s = string(b)
 		}
+		s = urlPassword.ReplaceAllString(s, "${1}xxxxx@")
 		if r := []rune(s); len(r) > 40 {
 			s = string(r[:39]) + "…"
 		}
@@ -287,6 +291,10 @@ func describe(name string, args []any) string {
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
+
+// urlPassword matches the "user:password@" of a URL ("redis://:secret@host")
+// up to the password, which the replacement hides.
+var urlPassword = regexp.MustCompile(`([a-z][a-z0-9+.-]*://[^:/@\s"]*:)[^@\s"]*@`)
 
 // notebookWorker is the kernel's binary that interprets a notebook function.
 func notebookWorker(nf cell.Func) (string, error) {

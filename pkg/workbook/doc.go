@@ -32,7 +32,14 @@
 //
 // Funcs lists the functions a pool may run in a golocks worker process.
 //
-// Locks come from packages filelock and shared, so every wait is bounded
+// Beyond one machine (Part 4). RedisCounter is the same counter in a Redis
+// server, in the modes racy (GET then SET), incr, watch (optimistic
+// WATCH/MULTI/EXEC, retries counted), lock and fenced (package redislock);
+// RedisWork and RunRedisCounter are one worker process's loop. PausedHolder
+// stages Kleppmann's failure: a lock holder that pauses past its lock's
+// expiry, then writes, with and without fencing tokens.
+//
+// Locks come from packages filelock, shared and redislock, so every wait is bounded
 // and a busy lock ends in an error naming its holder. Output goes to
 // os.Stdout as it is at the moment of writing (a Jupyter kernel swaps it
 // per cell).

@@ -27,6 +27,8 @@ func Funcs() map[string]any {
 		WorkSafe,
 		RunCounter,
 		IncrementShared,
+		RedisWork,
+		RunRedisCounter,
 	} {
 		funcs[runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name()] = f
 	}
