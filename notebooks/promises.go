@@ -275,7 +275,7 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		"ex9-rawlock": exact(`rawlock: expected (\d+) got (\d+)`),
 		"ex10-atomic": exact(`atomic: expected (\d+) got (\d+)`),
 		"ex11-mutex":  exact(`mutex: expected (\d+) got (\d+)`),
-		"ex12-atomic": exact(`atomic: expected (\d+) got (\d+)`),
+		"ex11-atomic": exact(`atomic: expected (\d+) got (\d+)`),
 		"modes-chart": modes(400000),
 		"goroutines-racy": func(t *testing.T, c cell) {
 			hasImage(t, c)
