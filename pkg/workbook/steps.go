@@ -1,8 +1,6 @@
 package workbook
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -113,25 +111,14 @@ func plural(n int, one, many string) string {
 // and returns them in the order they began, named (Who) and marked
 // (Replaced, Overwritten). Use it after the processes are done.
 func ReadSteps(path string) ([]Step, error) {
-	data, err := regular.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read steps: %w", err)
-	}
 	var steps []Step
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
+	err := readLines(path, "read steps", func(line string) error {
 		s, err := parseStep(line)
-		if err != nil {
-			return nil, fmt.Errorf("read steps %s: line %d: %w", path, n, err)
-		}
 		steps = append(steps, s)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read steps %s: %w", path, err)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	replay(steps)
 	return steps, nil
