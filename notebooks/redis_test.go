@@ -22,7 +22,7 @@ func TestBeyondOneMachineOnSharedServer(t *testing.T) {
 
 	const name = "4-beyond-one-machine.ipynb"
 	cells := runNotebook(t, &shared, filepath.Join("solution", name))
-	Check(t, "solution", name, cells)
+	Check(t, "solution", name, cells, EveryCell)
 	for _, c := range cells {
 		if c.ID == "setup" && !strings.Contains(c.Text, "Redis server: "+srv.String()+"\n") {
 			t.Errorf("setup cell says %q, want the shared server %s", c.Text, srv)

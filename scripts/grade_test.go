@@ -132,7 +132,8 @@ func TestGrade(t *testing.T) {
 		}
 	}
 	const nb1, nb2 = "1-file-writing-conflicts.ipynb", "2-locking-files.ipynb"
-	// The lock let go before work runs: the count may even come out right.
+	// The lock let go before work runs: HoldsLock sees work read the file
+	// unlocked, whatever count the race leaves.
 	editCell(t, filepath.Join(nbs, "solution", nb2), filepath.Join(subs, "wrong-lock", nb2), "locked", func(s string) string {
 		return strings.Replace(s, "defer lock.Unlock()", "lock.Unlock()", 1)
 	})
@@ -210,11 +211,20 @@ func TestGrade(t *testing.T) {
 	t.Run("wrong lock placement", func(t *testing.T) {
 		r := get("wrong-lock/" + nb2)
 		status, msg, score := r.cell(t, "test-ex4")
-		if status != "failed" || score != 0 || !strings.Contains(msg, "work ran while counter.lock was free") {
-			t.Errorf("test-ex4: %s (%v points) %q; want it failed because work ran unlocked", status, score, msg)
+		if status != "failed" || score != 0 || !strings.Contains(msg, "lockedWork read the counter file while counter.lock was free") {
+			t.Errorf("test-ex4: %s (%v points) %q; want it failed because work read the file unlocked", status, score, msg)
 		}
-		if r.Score != r.MaxScore-2 {
-			t.Errorf("score %v / %v; want all but the lock exercise's 2 points:\n%+v", r.Score, r.MaxScore, r.Cells)
+		// Exercise 5 times the same lockedWork: its locked count is exact
+		// only if the race happened to lose nothing. Every other
+		// exercise is right.
+		for _, c := range r.Cells {
+			switch c.GradeID {
+			case "test-ex4", "test-ex5":
+			default:
+				if c.Status != "passed" && c.Status != "manual" {
+					t.Errorf("%s: %s %q; want passed: only the lock is wrong", c.GradeID, c.Status, c.Message)
+				}
+			}
 		}
 	})
 	t.Run("a cell hangs", func(t *testing.T) {
@@ -275,7 +285,7 @@ func TestGradeTable(t *testing.T) {
 	for _, want := range []string{
 		sub + ": 0 / 2\n",
 		"Exercise 1  test-ex1    0 / 1  failed  serial.txt does not exist",
-		"by hand (2 points, not scored here): ex1-answer, ex3-answer",
+		"by hand (3 points, not scored here): ex1-answer, ex3-answer, counts-answer",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("table lacks %q:\n%s", want, out)

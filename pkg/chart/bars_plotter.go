@@ -46,15 +46,10 @@ func (b *barSet) Plot(c draw.Canvas, p *plot.Plot) {
 	// The zero line, drawn over the bars' feet so that they stand on it.
 	c.StrokeLine2(draw.LineStyle{Color: textColor, Width: vg.Points(0.75)}, c.Min.X, zero, c.Max.X, zero)
 
-	// Value labels only if every one fits over its bar; a picture with
-	// overlapping numbers is worse than one without numbers.
-	sty := textStyle(9)
+	// Every bar keeps its value label: all in one size, the largest at
+	// which the widest fits over its bar.
 	slot := trX(1) - trX(0)
-	for _, l := range b.labels {
-		if sty.Width(l) > slot*0.95 {
-			return
-		}
-	}
+	sty := fitted(textStyle(9), b.labels, slot*0.95, 0)
 	for i, l := range b.labels {
 		s := sty
 		off := vg.Points(2)

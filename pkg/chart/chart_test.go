@@ -226,3 +226,77 @@ func BenchmarkTimeline5000(b *testing.B) {
 		}
 	}
 }
+
+// lostUpdate is the lesson's example: A and B both read 41 and both write
+// 42; then B reads the file while A rewrites it, finds it empty, and
+// writes 1 over A's 43.
+func lostUpdate() []workbook.Step {
+	us := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Microsecond) }
+	return []workbook.Step{
+		{PID: 11, Who: "A", Start: us(0), End: us(10), Value: 41},
+		{PID: 22, Who: "B", Start: us(5), End: us(15), Value: 41},
+		{PID: 11, Who: "A", Start: us(20), End: us(30), Write: true, Value: 42, Overwritten: true, OverwrittenBy: "B"},
+		{PID: 22, Who: "B", Start: us(25), End: us(35), Write: true, Value: 42, Replaced: 42, ReplacedWho: "A"},
+		{PID: 11, Who: "A", Start: us(40), End: us(50), Value: 42},
+		{PID: 11, Who: "A", Start: us(60), End: us(70), Write: true, Value: 43, Overwritten: true, OverwrittenBy: "B"},
+		{PID: 22, Who: "B", Start: us(62), End: us(66), Reset: "an empty file"},
+		{PID: 22, Who: "B", Start: us(80), End: us(90), Write: true, Value: 1, Replaced: 43, ReplacedWho: "A"},
+	}
+}
+
+func TestSteps(t *testing.T) {
+	steps := lostUpdate()
+	b, err := chart.Steps("no lock", steps)
+	img := decode(t, b, err)
+	if n := colours(img); n < 10 {
+		t.Errorf("only %d colours: the picture looks empty", n)
+	}
+	// The steps are drawn in the order they began, whatever their order
+	// in the slice.
+	shuffled := append([]workbook.Step{steps[7], steps[3]}, steps[:3]...)
+	shuffled = append(shuffled, steps[4:7]...)
+	b2, err := chart.Steps("no lock", shuffled)
+	if !bytes.Equal(pixels(img), pixels(decode(t, b2, err))) {
+		t.Error("the picture depends on the order of the steps")
+	}
+
+	// Held locks: one bar per hold. Steps without names get A, B... in
+	// the order they first appear; a long stretch is labelled in ms.
+	locked := lostUpdate()
+	for i := range locked {
+		locked[i].Who, locked[i].Hold = "", i/2+1
+		locked[i].Start = locked[i].Start.Add(time.Duration(i) * 50 * time.Millisecond)
+		locked[i].End = locked[i].Start.Add(time.Millisecond)
+	}
+	b, err = chart.Steps("locked", locked)
+	decode(t, b, err)
+
+	// One step, and the most a picture draws.
+	b, err = chart.Steps("one", steps[:1])
+	decode(t, b, err)
+	var many []workbook.Step
+	for i := range 16 {
+		s := steps[i%len(steps)]
+		s.Start, s.End = at(float64(i)), at(float64(i)+0.5)
+		many = append(many, s)
+	}
+	b, err = chart.Steps("sixteen", many)
+	decode(t, b, err)
+}
+
+func TestStepsErrors(t *testing.T) {
+	_, err := chart.Steps("t", nil)
+	wantErr(t, "no steps", err, "no steps")
+	many := make([]workbook.Step, 17)
+	for i := range many {
+		many[i] = workbook.Step{PID: 1, Start: at(float64(i)), End: at(float64(i))}
+	}
+	_, err = chart.Steps("t", many)
+	wantErr(t, "too many steps", err, "workbook.Zoom")
+	_, err = chart.Steps("t", []workbook.Step{{PID: 1, Start: at(5), End: at(4)}})
+	wantErr(t, "end before start", err, "step 1 (pid 1) ends 1ms before it starts")
+	_, err = chart.Steps("t", []workbook.Step{{PID: 1, Start: at(0), End: at(1)}, {PID: 2, End: at(1)}})
+	wantErr(t, "no start", err, "step 2 (pid 2) has no start time")
+	_, err = chart.Steps("t", []workbook.Step{{PID: 1, Start: at(0)}})
+	wantErr(t, "no end", err, "no end time")
+}

@@ -118,16 +118,19 @@ type shortfall struct {
 func (s *shortfall) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	top := trY(s.expected)
-	sty := textStyle(9)
-	sty.Color = lostText
-	sty.YAlign = draw.YCenter
 	slot := trX(1) - trX(0)
-	labels := true
+	var texts []string
 	for _, g := range s.got {
-		if g < s.expected && sty.Width(lostLabel(s.expected-g)) > slot*0.95 {
-			labels = false
+		if g < s.expected {
+			texts = append(texts, lostLabel(s.expected-g))
 		}
 	}
+	// One size for every ghost's number, the largest at which the widest
+	// fits its slot: every ghost keeps its label.
+	sty := fitted(textStyle(9), texts, slot*0.95, 0)
+	sty.Color = lostText
+	sty.YAlign = draw.YCenter
+	value := textStyle(9) // the bars' own labels, as barSet draws them at most
 	for i, g := range s.got {
 		if g >= s.expected {
 			continue
@@ -136,11 +139,15 @@ func (s *shortfall) Plot(c draw.Canvas, p *plot.Plot) {
 		y := trY(g)
 		pts := []vg.Point{{X: x0, Y: y}, {X: x0, Y: top}, {X: x1, Y: top}, {X: x1, Y: y}}
 		c.FillPolygon(s.color, c.ClipPolygonXY(pts))
-		// The number goes in the middle of the ghost, if it leaves room
-		// for the bar's own value label just above the bar.
-		if l := lostLabel(s.expected - g); labels && top-y > 3.2*sty.Height(l) {
-			c.FillText(sty, vg.Point{X: trX(float64(i)), Y: (top + y) / 2}, l)
+		// The number goes in the middle of the ghost when that leaves room
+		// for the bar's own value label just above the bar; otherwise
+		// above the expected line, over the value label barSet moves there.
+		l := lostLabel(s.expected - g)
+		at := (top + y) / 2
+		if top-y <= 3.2*sty.Height(l) {
+			at = top + value.Height("0") + vg.Points(2) + sty.Height(l)*0.7
 		}
+		c.FillText(sty, vg.Point{X: trX(float64(i)), Y: at}, l)
 	}
 }
 

@@ -12,13 +12,25 @@
 //	...
 //	b, err := chart.Timeline("Lock per increment", spans)
 //
-// There are four pictures, one per question a student asks of the results:
+// and for a traced run of the counter, read by read and write by write:
+//
+//	steps, err := workbook.ReadSteps("parallel.steps")
+//	...
+//	b, err := chart.Steps("No lock: a dozen steps", workbook.Zoom(steps, 12))
+//
+// There are five pictures, one per question a student asks of the results:
 //
 //   - Counts: how far short of the expected total did each unlocked run fall?
 //   - Timeline: which process held the lock (or wrote the file), and when?
+//   - Steps: how exactly was an update lost? Who read what, who wrote over
+//     whom, who found the file empty and started again from 0?
 //   - Bars: how long did each variant take, side by side?
 //   - Events: in the paused-holder experiment (workbook.PausedHolder), who
 //     held the Redis lock when, who paused, and which write was rejected?
+//
+// Every bar a picture draws is labelled: a count, a loss, a time, a step's
+// read or write, a lock hold; a label that would not fit is drawn smaller,
+// never left out.
 //
 // Every picture is 640×320 pixels, drawn with gonum.org/v1/plot in the Go
 // Regular font compiled into the binary, so it needs no system fonts (the

@@ -48,6 +48,22 @@ func ExampleTimeline() {
 	// Output: png 640x320, under 100 KB: true
 }
 
+// The lost update itself: A and B both read 41 and both write 42. In a
+// notebook the steps come from workbook.ReadSteps, cut to a dozen with
+// workbook.Zoom.
+func ExampleSteps() {
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	at := func(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
+	steps := []workbook.Step{
+		{PID: 4242, Who: "A", Start: at(0), End: at(9), Value: 41},
+		{PID: 4243, Who: "B", Start: at(4), End: at(13), Value: 41},
+		{PID: 4242, Who: "A", Start: at(20), End: at(41), Write: true, Value: 42, Overwritten: true, OverwrittenBy: "B"},
+		{PID: 4243, Who: "B", Start: at(25), End: at(47), Write: true, Value: 42, Replaced: 42, ReplacedWho: "A"},
+	}
+	describe(chart.Steps("A read 41, B read 41, both wrote 42", steps))
+	// Output: png 640x320, under 100 KB: true
+}
+
 // Exercise 5: serial, unlocked and locked run times side by side.
 func ExampleBars() {
 	b, err := chart.Bars("Counting to 3000",

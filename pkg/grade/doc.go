@@ -1,7 +1,7 @@
 // Package grade holds the checks that the workbook's test cells run on what
 // a student's code produced: the count a file holds after a run, a value
-// after the processes or goroutines are done, whether a lock wrapper really
-// holds its lock around the work.
+// after the processes or goroutines are done, whether a student's locked
+// function really holds its lock when it reads the counter.
 //
 // Each check returns nil when all is well, or an error that says, in the
 // student's terms, what is wrong and what to look at ("parallel.txt holds
@@ -18,9 +18,9 @@
 // A failing test cell must fail for the same reason on every run, so the
 // checks assert only what always holds: a locked or serial count is exact;
 // a racy count is at least 1 and at most the increments made (whether a
-// race lost updates this time is chance); a lock wrapper is checked by
-// looking at the lock from inside the wrapped work, not by hoping a race
-// shows.
+// race lost updates this time is chance); a lock's placement is checked by
+// looking at the lock at the moment the function reads its counter
+// (HoldsLock), not by hoping a race shows.
 //
 // The checks never change what they check (no file is created, emptied or
 // removed), never panic, and every wait is bounded.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/grade"
@@ -27,23 +29,30 @@ func ExampleCount() {
 	// <nil>
 }
 
-// The lock exercise's test: does the student's wrapper hold the lock while
-// work runs? This one lets go too early.
-func ExampleLockWrapper() {
+// The lock exercise's test: does the student's function hold the lock
+// while it reads the counter? This one lets go too early.
+func ExampleHoldsLock() {
 	dir, _ := os.MkdirTemp("", "grade")
 	defer os.RemoveAll(dir)
+	lockPath := filepath.Join(dir, "counter.lock")
 
-	early := func(lockPath string, work func(int, string) error) func(int, string) error {
-		return func(maxCount int, filename string) error {
-			lock := filelock.New(lockPath)
-			if err := lock.Lock(); err != nil {
+	early := func(maxCount int, filename string) error {
+		lock := filelock.New(lockPath)
+		if err := lock.Lock(); err != nil {
+			return err
+		}
+		lock.Unlock() // too early: the counting below runs unlocked
+		for range maxCount {
+			data, _ := os.ReadFile(filename)
+			n, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+			if err := os.WriteFile(filename, []byte(strconv.Itoa(n+1)+"\n"), 0o644); err != nil {
 				return err
 			}
-			lock.Unlock() // too early: work below runs unlocked
-			return work(maxCount, filename)
 		}
+		return nil
 	}
-	fmt.Println(grade.LockWrapper(early, filepath.Join(dir, "counter.lock")) != nil)
+	err := grade.HoldsLock(early, lockPath)
+	fmt.Println(strings.Contains(err.Error(), "while "+lockPath+" was free"))
 	// Output:
 	// true
 }

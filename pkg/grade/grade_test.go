@@ -1,8 +1,10 @@
 package grade
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,94 +126,151 @@ func TestRawValue(t *testing.T) {
 	wantErr(t, RawValue(value, 4), "cannot read the raw value")
 }
 
-// wrapper is the signature LockWrapper checks.
-type wrapper = func(string, func(int, string) error) func(int, string) error
+// count is the workbook's work: maxCount times, read the number in
+// filename (0 if there is none), add one, write it back.
+func count(maxCount int, filename string) error {
+	for range maxCount {
+		nbr := 0
+		if data, err := os.ReadFile(filename); err == nil {
+			nbr, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		}
+		if err := os.WriteFile(filename, []byte(strconv.Itoa(nbr+1)+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-func TestLockWrapper(t *testing.T) {
-	// right is the workbook's answer.
-	right := func(lockPath string, work func(int, string) error) func(int, string) error {
-		return func(maxCount int, filename string) error {
+// locked is work with the lock at lockPath around each call.
+func locked(lockPath string, work func(int, string) error) func(int, string) error {
+	return func(n int, f string) error {
+		lock := filelock.New(lockPath)
+		if err := lock.Lock(); err != nil {
+			return err
+		}
+		defer lock.Unlock()
+		return work(n, f)
+	}
+}
+
+// The functions HoldsLock must tell apart, each made for a lock file.
+var lockPlacements = []struct {
+	name string
+	make func(t *testing.T, lockPath string) func(int, string) error
+	err  string
+}{
+	{"per call", func(t *testing.T, lockPath string) func(int, string) error {
+		return locked(lockPath, count)
+	}, ""},
+	{"per increment", func(t *testing.T, lockPath string) func(int, string) error {
+		return func(n int, f string) error {
+			lock := filelock.New(lockPath)
+			defer lock.Close()
+			for range n {
+				if err := lock.Lock(); err != nil {
+					return err
+				}
+				err := count(1, f)
+				lock.Unlock()
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}, ""},
+	{"no lock", func(t *testing.T, lockPath string) func(int, string) error {
+		return count
+	}, "read the counter file while|counter.lock was free"},
+	{"unlocked before work", func(t *testing.T, lockPath string) func(int, string) error {
+		return func(n int, f string) error {
 			lock := filelock.New(lockPath)
 			if err := lock.Lock(); err != nil {
 				return err
 			}
-			defer lock.Unlock()
-			return work(maxCount, filename)
+			lock.Unlock()
+			return count(n, f)
 		}
-	}
-	for _, tc := range []struct {
-		name string
-		wrap wrapper
-		err  string
-	}{
-		{"right", right, ""},
-		{"no lock", func(lockPath string, work func(int, string) error) func(int, string) error {
-			return work
-		}, "work ran while|was free"},
-		{"unlocked before work", func(lockPath string, work func(int, string) error) func(int, string) error {
-			return func(n int, f string) error {
-				lock := filelock.New(lockPath)
+	}, "was free|take the lock before the file is read"},
+	{"another lock file", func(t *testing.T, lockPath string) func(int, string) error {
+		return func(n int, f string) error {
+			lock := filelock.New(lockPath + ".other")
+			if err := lock.Lock(); err != nil {
+				return err
+			}
+			defer lock.Unlock()
+			return count(n, f)
+		}
+	}, "was free"},
+	{"lock only the write", func(t *testing.T, lockPath string) func(int, string) error {
+		return func(n int, f string) error {
+			lock := filelock.New(lockPath)
+			defer lock.Close()
+			for range n {
+				data, _ := os.ReadFile(f)
+				nbr, _ := strconv.Atoi(strings.TrimSpace(string(data)))
 				if err := lock.Lock(); err != nil {
 					return err
 				}
+				err := os.WriteFile(f, []byte(strconv.Itoa(nbr+1)), 0o644)
 				lock.Unlock()
-				return work(n, f)
-			}
-		}, "work ran while|take the lock before calling work"},
-		{"another lock file", func(lockPath string, work func(int, string) error) func(int, string) error {
-			return right(lockPath+".other", work)
-		}, "work ran while"},
-		{"never unlocked", func(lockPath string, work func(int, string) error) func(int, string) error {
-			return func(n int, f string) error {
-				lock := filelock.New(lockPath)
-				if err := lock.Lock(); err != nil {
+				if err != nil {
 					return err
 				}
-				t.Cleanup(func() { lock.Unlock() })
-				return work(n, f)
 			}
-		}, "still held after|defer lock.Unlock()"},
-		{"never calls work", func(lockPath string, work func(int, string) error) func(int, string) error {
-			return func(int, string) error { return nil }
-		}, "never called work"},
-		{"calls work twice", func(lockPath string, work func(int, string) error) func(int, string) error {
-			w := right(lockPath, work)
-			return func(n int, f string) error { w(n, f); return w(n, f) }
-		}, "called work 2 times"},
-		{"wrong arguments", func(lockPath string, work func(int, string) error) func(int, string) error {
-			return right(lockPath, func(n int, f string) error { return work(1000, "parallel.txt") })
-		}, `called work(1000, "parallel.txt")|pass its arguments on`},
-		{"drops work's error", func(lockPath string, work func(int, string) error) func(int, string) error {
-			w := right(lockPath, work)
-			return func(n int, f string) error { w(n, f); return nil }
-		}, "returned <nil>, not work's error"},
-		{"calls work when wrapping", func(lockPath string, work func(int, string) error) func(int, string) error {
-			work(1, "x")
-			return right(lockPath, work)
-		}, "called work itself"},
-		{"returns nil", func(string, func(int, string) error) func(int, string) error { return nil }, "returned nil"},
-		{"panics", func(string, func(int, string) error) func(int, string) error { panic("oops") }, "panicked: oops"},
-		{"nil", nil, "is nil"},
-	} {
+			return nil
+		}
+	}, "read the counter file while"},
+	{"never unlocked", func(t *testing.T, lockPath string) func(int, string) error {
+		return func(n int, f string) error {
+			lock := filelock.New(lockPath)
+			if err := lock.Lock(); err != nil {
+				return err
+			}
+			t.Cleanup(func() { lock.Unlock() })
+			return count(n, f)
+		}
+	}, "still held after|defer lock.Unlock()"},
+	{"never calls work", func(t *testing.T, lockPath string) func(int, string) error {
+		return func(int, string) error { return nil }
+	}, "returned without reading filename"},
+	{"another file", func(t *testing.T, lockPath string) func(int, string) error {
+		other := filepath.Join(t.TempDir(), "parallel.txt")
+		return func(n int, f string) error { return count(n, other) }
+	}, "returned without reading filename"},
+	{"one increment only", func(t *testing.T, lockPath string) func(int, string) error {
+		return locked(lockPath, func(n int, f string) error { return count(1, f) })
+	}, "read filename 1 time(s), not 2"},
+	{"one increment too many", func(t *testing.T, lockPath string) func(int, string) error {
+		return locked(lockPath, func(n int, f string) error { return count(n+1, f) })
+	}, "more than 2 times"},
+	{"returns an error", func(t *testing.T, lockPath string) func(int, string) error {
+		return locked(lockPath, func(n int, f string) error { count(n, f); return errors.New("disk full") })
+	}, "returned an error: disk full"},
+	{"panics", func(t *testing.T, lockPath string) func(int, string) error {
+		return func(int, string) error { panic("oops") }
+	}, "panicked: oops"},
+	{"nil", func(t *testing.T, lockPath string) func(int, string) error { return nil }, "is nil"},
+}
+
+func TestHoldsLock(t *testing.T) {
+	for _, tc := range lockPlacements {
 		t.Run(tc.name, func(t *testing.T) {
 			lockPath := filepath.Join(t.TempDir(), "counter.lock")
-			wantErr(t, LockWrapper(tc.wrap, lockPath), tc.err)
-			if _, err := os.Stat(filepath.Join(filepath.Dir(lockPath), probeFile)); err == nil {
-				t.Errorf("the probe wrote %s", probeFile)
-			}
+			wantErr(t, HoldsLock(tc.make(t, lockPath), lockPath), tc.err)
 		})
 	}
 }
 
-func TestLockWrapperLockHeldBefore(t *testing.T) {
+func TestHoldsLockLockHeldBefore(t *testing.T) {
 	lockPath := filepath.Join(t.TempDir(), "counter.lock")
 	held := filelock.New(lockPath)
 	if err := held.Lock(); err != nil {
 		t.Fatal(err)
 	}
 	defer held.Unlock()
-	err := LockWrapper(func(string, func(int, string) error) func(int, string) error {
-		t.Error("the wrapper ran although the lock was held")
+	err := HoldsLock(func(int, string) error {
+		t.Error("the function ran although the lock was held")
 		return nil
 	}, lockPath)
 	wantErr(t, err, "held before the test starts")

@@ -48,7 +48,8 @@ func checkPath(what, path string) error {
 // Check reports what Run would reject, without touching any file: a
 // negative count or timeout, a path that is empty, in a missing directory
 // or naming anything but a regular file (a directory, a FIFO, a device, a
-// symbolic link...), a lock or trace file that is the counter file. Use it
+// symbolic link...), a lock, trace or steps file that is the counter file,
+// an Around that is not one of the four or has no lock. Use it
 // to validate a whole experiment before resetting its files; Run calls it
 // first too.
 func (c Counter) Check(maxCount int) error {
@@ -68,13 +69,31 @@ func (c Counter) Check(maxCount int) error {
 			return fmt.Errorf("counter %s: the lock file must be a separate file", c.File)
 		}
 	}
-	if c.Trace != "" {
-		if err := checkPath("trace", c.Trace); err != nil {
+	switch c.Around {
+	case "":
+	case AroundCall, AroundIncrement, AroundWrite, AroundStep:
+		if c.LockFile == "" {
+			return fmt.Errorf("counter %s: Around %q needs a LockFile", c.File, c.Around)
+		}
+		if c.PerIncrement && c.Around != AroundIncrement {
+			return fmt.Errorf("counter %s: PerIncrement and Around %q disagree", c.File, c.Around)
+		}
+	default:
+		return fmt.Errorf("counter %s: Around %q: want %q, %q, %q or %q", c.File, c.Around, AroundCall, AroundIncrement, AroundWrite, AroundStep)
+	}
+	for _, t := range []struct{ what, path string }{{"trace", c.Trace}, {"steps", c.Steps}} {
+		if t.path == "" {
+			continue
+		}
+		if err := checkPath(t.what, t.path); err != nil {
 			return err
 		}
-		if samePath(c.Trace, c.File) || samePath(c.Trace, c.LockFile) {
-			return errors.New("counter: the trace file must be a separate file")
+		if samePath(t.path, c.File) || samePath(t.path, c.LockFile) {
+			return fmt.Errorf("counter: the %s file must be a separate file", t.what)
 		}
+	}
+	if c.Trace != "" && samePath(c.Trace, c.Steps) {
+		return errors.New("counter: the trace and steps files must be separate files")
 	}
 	return nil
 }

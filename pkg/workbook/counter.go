@@ -12,11 +12,11 @@ import (
 )
 
 // Counter is the general form of the workbook's counter: which file, which
-// lock, how fine the locking, how the file is rewritten. Use it when the
-// Work* functions do not say what you want, e.g. to trace lock holds for a
-// timeline:
+// lock, where the lock goes, how the file is rewritten, what is noted down.
+// Use it when the Work* functions do not say what you want, e.g. to trace
+// lock holds for a timeline:
 //
-//	c := workbook.Counter{File: "parallel.txt", LockFile: "counter.lock",
+//	c := workbook.Counter{File: "parallel.txt", LockFile: "/tmp/tmp_lock",
 //		PerIncrement: true, Trace: "trace.txt"}
 //	err := c.Run(1000)
 type Counter struct {
@@ -27,8 +27,15 @@ type Counter struct {
 	LockFile string
 
 	// PerIncrement takes the lock around each read-increment-write rather
-	// than around the whole Run: other processes get turns in between.
+	// than around the whole Run: other processes get turns in between. It
+	// is Around: AroundIncrement.
 	PerIncrement bool
+
+	// Around says what the lock covers, when LockFile is set: the whole Run
+	// (AroundCall, the default), each increment (AroundIncrement), or one
+	// of the two placements that look locked and still lose updates
+	// (AroundWrite, AroundStep), for the workbook's Exercise 6.
+	Around string
 
 	// CrashSafe writes a temp file and renames it over File, so killing a
 	// writer never leaves File empty or half written. Without a lock it
@@ -40,8 +47,35 @@ type Counter struct {
 	// ReadTrace.
 	Trace string
 
+	// Steps, if set, names a file to which each read and each write of the
+	// counter file is appended: what was read or written, when, in which
+	// lock hold; see ReadSteps. A Run keeps its steps in memory and writes
+	// them in large pieces, so noting them hardly changes the race.
+	Steps string
+
 	// Timeout bounds each wait for the lock; 0 = filelock.DefaultTimeout.
 	Timeout time.Duration
+}
+
+// Where a Counter's lock goes (Counter.Around).
+const (
+	AroundCall      = "call"      // around the whole Run: the processes take turns, one whole call each
+	AroundIncrement = "increment" // around each read and its write: exact, and the processes interleave
+	AroundWrite     = "write"     // around each write only: reads race with writes, updates are lost
+	AroundStep      = "step"      // around the read, then around the write, apart: updates are lost in between
+)
+
+// around is where the lock goes, "" for no lock.
+func (c Counter) around() string {
+	switch {
+	case c.LockFile == "":
+		return ""
+	case c.Around != "":
+		return c.Around
+	case c.PerIncrement:
+		return AroundIncrement
+	}
+	return AroundCall
 }
 
 // Run counts maxCount times. It prints the same messages as Work. It checks
@@ -58,25 +92,68 @@ func (c Counter) Run(maxCount int) error {
 			return err
 		}
 	}
-	err := c.run(maxCount, tr)
-	return errors.Join(err, tr.close())
+	var st *stepper
+	if c.Steps != "" {
+		var err error
+		if st, err = openSteps(c.Steps); err != nil {
+			return errors.Join(err, tr.close())
+		}
+	}
+	err := c.run(maxCount, tr, st)
+	return errors.Join(err, tr.close(), st.close())
 }
 
-// run is Run after the checks, tracing to tr (nil = no trace).
-func (c Counter) run(maxCount int, tr *tracer) (err error) {
+// run is Run after the checks, tracing to tr and noting steps in st (nil =
+// neither).
+func (c Counter) run(maxCount int, tr *tracer, st *stepper) (err error) {
 	write := overwrite
 	if c.CrashSafe {
 		write = replace
 	}
-	read := readOrZero
-	if c.LockFile != "" {
-		read = readHeld
+	// One read and one write, made once: the loops below allocate nothing
+	// of their own, so an increment costs the lock and the file I/O only.
+	// held says whether the lock is held (one system call less: readHeld).
+	var nbr int
+	var clock func() time.Time
+	if st != nil {
+		clock = time.Now
 	}
-	// One increment, made once: the loops below allocate nothing of their
-	// own, so an increment costs the lock and the file I/O only.
-	increment := func() error { return write(c.File, read(c.File)+1) }
+	read := func(held bool) error {
+		var reset string
+		var start, end time.Time
+		if held {
+			nbr, reset, start, end = readHeld(c.File, clock)
+		} else {
+			nbr, reset, start, end = readNote(c.File, clock)
+		}
+		return st.step(false, start, end, nbr, reset)
+	}
+	store := func() error {
+		if st == nil {
+			return write(c.File, nbr+1)
+		}
+		start, end := st.now(), time.Time{}
+		var err error
+		if c.CrashSafe {
+			err = write(c.File, nbr+1)
+			end = st.now()
+		} else {
+			end, err = overwriteAt(c.File, nbr+1, clock)
+		}
+		if err != nil {
+			return err
+		}
+		return st.step(true, start, end, nbr+1, "")
+	}
+	increment := func() error {
+		if err := read(c.LockFile != ""); err != nil {
+			return err
+		}
+		return store()
+	}
 
-	if c.LockFile == "" {
+	around := c.around()
+	if around == "" {
 		for range maxCount {
 			start := tr.now()
 			if err := increment(); err != nil {
@@ -96,8 +173,9 @@ func (c Counter) run(maxCount int, tr *tracer) (err error) {
 	// One *Lock per Run, reused for every increment.
 	lock := filelock.New(c.LockFile)
 	defer func() { err = errors.Join(err, lock.Close()) }()
-	h := holder{lock: lock, timeout: timeout, tr: tr, file: c.File}
-	if !c.PerIncrement {
+	h := holder{lock: lock, timeout: timeout, tr: tr, st: st, file: c.File}
+	switch around {
+	case AroundCall:
 		return h.hold(func() error {
 			for range maxCount {
 				if err := increment(); err != nil {
@@ -106,8 +184,29 @@ func (c Counter) run(maxCount int, tr *tracer) (err error) {
 			}
 			return nil
 		})
+	case AroundWrite:
+		for range maxCount {
+			if err := read(false); err != nil {
+				return err
+			}
+			if err := h.hold(store); err != nil {
+				return err
+			}
+		}
+		return nil
+	case AroundStep:
+		readHolding := func() error { return read(true) }
+		for range maxCount {
+			if err := h.hold(readHolding); err != nil {
+				return err
+			}
+			if err := h.hold(store); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	for range maxCount {
+	for range maxCount { // AroundIncrement
 		if err := h.hold(increment); err != nil {
 			return err
 		}
@@ -120,6 +219,7 @@ type holder struct {
 	lock    *filelock.Lock
 	timeout time.Duration
 	tr      *tracer
+	st      *stepper
 	file    string
 }
 
@@ -129,7 +229,9 @@ func (h holder) hold(f func() error) (err error) {
 		return fmt.Errorf("counter %s: %w", h.file, err)
 	}
 	start := h.tr.now()
+	h.st.held()
 	defer func() {
+		h.st.released()
 		end := h.tr.now()
 		if uerr := h.lock.Unlock(); uerr != nil && err == nil {
 			err = fmt.Errorf("counter %s: %w", h.file, uerr)
@@ -141,19 +243,25 @@ func (h holder) hold(f func() error) (err error) {
 	return f()
 }
 
-// readHeld is readOrZero for a counter that holds the lock: nobody else can
+// readHeld is readNote for a counter that holds the lock: nobody else can
 // remove or rewrite the file between a stat and a read, so one read
 // answers both, and a locked increment makes no system call beyond the
 // lock's and the read and rewrite's (issue #12). On an error it asks
-// readOrZero, which says why in Work's words.
-func readHeld(filename string) int {
+// readNote, which says why in Work's words.
+func readHeld(filename string, clock func() time.Time) (nbr int, reset string, start, end time.Time) {
+	if clock != nil {
+		start = clock()
+	}
 	data, err := regular.ReadFile(filename)
-	if err != nil {
-		return readOrZero(filename)
+	if clock != nil {
+		end = clock()
 	}
-	nbr, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil {
-		return readOrZero(filename)
+		return readNote(filename, clock)
 	}
-	return nbr
+	nbr, err = strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return readNote(filename, clock)
+	}
+	return nbr, "", start, end
 }

@@ -15,11 +15,16 @@
 //	workbook.WorkSafe(1000, "parallel.txt", "counter.lock")                // ... and survives kill -9
 //
 // ReadCount reads the result; a Counter with Trace set records who held the
-// lock when, for ReadTrace and the timelines of package chart. RunCounter is
-// Counter.Run in the shape a pool calls:
+// lock when, for ReadTrace and the timelines of package chart; one with
+// Steps set records each read and write of the counter file, for ReadSteps,
+// which marks the writes that were overwritten and the reads that reset
+// the count (the lost update made visible, chart.Steps draws it). Around
+// puts the lock around the whole call, each increment, or, to show why
+// they fail, around the write alone or the read and the write apart.
+// RunCounter is Counter.Run in the shape a pool calls:
 //
 //	pool.New(2).Map(workbook.Work, []int{1000, 2000}, "parallel.txt")
-//	pool.New(2).Map(workbook.RunCounter, []int{1000, 2000}, workbook.Counter{File: "parallel.txt", Trace: "t.txt"})
+//	pool.New(2).Map(workbook.RunCounter, []int{1000, 2000}, workbook.Counter{File: "parallel.txt", Steps: "parallel.steps"})
 //
 // The shared value (Part 3). IncrementShared is one worker process's loop
 // on a value in shared memory (racy, locked, rawlock, atomic); Goroutines is

@@ -71,6 +71,32 @@ func ExampleCounter_Run() {
 	// 3 lock holds, first by this process: true
 }
 
+// A Counter that notes each read and write of the counter file, read back
+// in order with ReadSteps: in one process, nothing is lost.
+func ExampleReadSteps() {
+	dir, _ := os.MkdirTemp("", "steps")
+	defer os.RemoveAll(dir)
+	c := workbook.Counter{File: filepath.Join(dir, "parallel.txt"), Steps: filepath.Join(dir, "parallel.steps")}
+	if err := c.Run(2); err != nil {
+		fmt.Println(err)
+		return
+	}
+	steps, err := workbook.ReadSteps(c.Steps)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range steps {
+		fmt.Println(s)
+	}
+	// Output:
+	// File doesn't exist, starting to count from 0.
+	// A found no file: counts on from 0
+	// A wrote 1
+	// A read 1
+	// A wrote 2
+}
+
 // One worker's loop of the shared-value experiment; `golocks shared` runs the
 // same in several processes at once.
 func ExampleIncrementShared() {

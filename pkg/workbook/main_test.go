@@ -42,6 +42,8 @@ func runHelper(role string, args []string) int {
 			err = workbook.WorkSafe(n, args[1], args[2])
 		case "shared": // n mode path lockPath
 			err = workbook.IncrementShared(n, args[1], args[2], args[3])
+		case "steps": // n file lockFile around steps
+			err = workbook.Counter{File: args[1], LockFile: args[2], Around: args[3], Steps: args[4]}.Run(n)
 		case "trace":
 			err = workbook.Counter{File: args[1], LockFile: args[2], PerIncrement: true, Trace: args[3]}.Run(n)
 		default:

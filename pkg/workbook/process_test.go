@@ -139,3 +139,51 @@ func TestTraceProcesses(t *testing.T) {
 	}
 	checkNoOverlap(t, spans)
 }
+
+// Processes that race, unlocked or with the lock in the wrong place, note
+// every read and write, and some trial shows a lost update in its steps;
+// the locked ones never do.
+func TestStepsProcesses(t *testing.T) {
+	counts := []int{300, 300}
+	for _, around := range []string{"", workbook.AroundWrite, workbook.AroundStep, workbook.AroundIncrement} {
+		t.Run("around="+around, func(t *testing.T) {
+			for trial := 1; trial <= 10; trial++ {
+				file, lock := files(t)
+				steps := filepath.Join(filepath.Dir(file), "steps.txt")
+				lockFile := ""
+				if around != "" {
+					lockFile = lock
+				}
+				start(t, "steps", counts, file, lockFile, around, steps).wait(t)
+				got, err := workbook.ReadSteps(steps)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != 2*sum(counts) {
+					t.Fatalf("%d steps, want %d", len(got), 2*sum(counts))
+				}
+				lost := 0
+				for _, s := range got {
+					if s.Overwritten {
+						lost++
+					}
+				}
+				n, _ := workbook.ReadCount(file)
+				t.Logf("trial %d: count %d, %d writes overwritten", trial, n, lost)
+				if around == workbook.AroundIncrement {
+					if lost > 0 || n != sum(counts) {
+						t.Fatalf("locked per increment: %d overwritten, count %d", lost, n)
+					}
+					return
+				}
+				if n > sum(counts) {
+					t.Fatalf("count %d > %d", n, sum(counts))
+				}
+				if lost > 0 {
+					return
+				}
+			}
+			t.Error("10 trials lost no update")
+		})
+	}
+}

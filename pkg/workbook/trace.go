@@ -23,24 +23,40 @@ type Span struct {
 // ReadTrace reads the spans a Counter with Trace set wrote, in the order
 // they were appended (roughly by End). Use it after the workers finish.
 func ReadTrace(path string) ([]Span, error) {
+	var spans []Span
+	err := readLines(path, "read trace", func(line string) error {
+		s, err := parseSpan(line)
+		spans = append(spans, s)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return spans, nil
+}
+
+// readLines calls each for every line of the file at path that is not
+// blank, trimmed; what says what is being read, for errors, which also
+// name the line.
+func readLines(path, what string, each func(line string) error) error {
 	data, err := regular.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read trace: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	var spans []Span
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
 			continue
 		}
-		s, err := parseSpan(line)
-		if err != nil {
-			return nil, fmt.Errorf("read trace %s: line %d: %w", path, n, err)
+		if err := each(line); err != nil {
+			return fmt.Errorf("%s %s: line %d: %w", what, path, n, err)
 		}
-		spans = append(spans, s)
 	}
-	return spans, sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	return nil
 }
 
 // parseSpan parses "pid startUnixNano endUnixNano".

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/golocks/golocks/internal/regular"
 )
@@ -39,25 +40,50 @@ func Work(maxCount int, filename string) error {
 }
 
 // readOrZero returns the number in filename, or 0 after printing why not.
+func readOrZero(filename string) int {
+	n, _, _, _ := readNote(filename, nil)
+	return n
+}
+
+// readNote is readOrZero that also says, when it returns 0 for want of a
+// number, what it found instead (for a Step's Reset): "no file", "an empty
+// file", "a read error: ...", or the text it could not parse, quoted. With
+// a clock (for a Step), it also returns when the read began and ended:
+// just before and after the file is read, after the check that it exists
+// and before any message, so that the steps of several processes are
+// ordered as they really read and wrote.
 //
 // Each message is one Fprintln, that is one write: lines printed by several
 // processes at once interleave whole (Python needs flush=True for that).
-func readOrZero(filename string) int {
+func readNote(filename string, clock func() time.Time) (nbr int, reset string, start, end time.Time) {
+	now := func() time.Time {
+		if clock == nil {
+			return time.Time{}
+		}
+		return clock()
+	}
 	if _, err := os.Stat(filename); err != nil {
+		start = now()
 		fmt.Fprintln(os.Stdout, "File doesn't exist, starting to count from 0.")
-		return 0
+		return 0, "no file", start, start
 	}
+	start = now()
 	data, err := regular.ReadFile(filename)
+	end = now()
 	if err != nil {
 		fmt.Fprintln(os.Stdout, "File read error, starting to count from 0; error: "+err.Error())
-		return 0
+		return 0, "a read error: " + err.Error(), start, end
 	}
-	nbr, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	text := strings.TrimSpace(string(data))
+	nbr, err = strconv.Atoi(text)
 	if err != nil {
 		fmt.Fprintln(os.Stdout, "File read error, starting to count from 0; error: "+err.Error())
-		return 0
+		if text == "" {
+			return 0, "an empty file", start, end
+		}
+		return 0, strconv.Quote(text), start, end
 	}
-	return nbr
+	return nbr, "", start, end
 }
 
 // overwrite writes next into filename in place, like Python's
@@ -72,4 +98,23 @@ func overwrite(filename string, next int) error {
 		return fmt.Errorf("work %s: %w", filename, err)
 	}
 	return nil
+}
+
+// overwriteAt is overwrite that also says when the new number was in the
+// file: after the write, before the close (which, on ext4, may wait for
+// the disk, long after other processes can read the number).
+func overwriteAt(filename string, next int, clock func() time.Time) (time.Time, error) {
+	f, err := regular.Open(filename, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("work %s: %w", filename, err)
+	}
+	_, err = f.Write([]byte(strconv.Itoa(next) + "\n"))
+	end := clock()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return end, fmt.Errorf("work %s: %w", filename, err)
+	}
+	return end, nil
 }
