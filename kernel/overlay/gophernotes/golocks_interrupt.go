@@ -194,7 +194,7 @@ func (g *golocks) restart(c *runningCell) {
 	c.receipt.PublishExecutionError(ename, evalue, traceback)
 	reply(c.receipt, "execute_reply", map[string]interface{}{
 		"status": "error", "ename": ename, "evalue": evalue, "traceback": traceback,
-		"execution_count": ExecCounter,
+		"execution_count": c.count,
 	})
 	c.receipt.PublishKernelStatus(kernelIdle)
 	exitSoon(1)
