@@ -308,3 +308,64 @@ fmt.Println("held:", held.Lock(), mu.Lock(), v.Lock())`}}
 		})
 	}
 }
+
+// Goroutines a cell started go on running interpreted code while later
+// cells compile and run, are interrupted and use % commands: the kernel
+// shares nothing with them unsynchronized. Each step here once raced with
+// such a goroutine (a function with a defer reads the interpreter's
+// options, which every cell and %go111module rewrote; an interrupt read
+// them and wrote the signal word the goroutine's statement loop reads).
+// Races are the race detector's to find: `make test-race-kernel` runs this
+// on a kernel built with it (kernel/README.md, "Data races"); here the
+// cells must behave.
+func TestBackgroundGoroutines(t *testing.T) {
+	k := jupytertest.InstallKernel(t)
+	for mode, kernel := range interruptModes(t, k) {
+		t.Run(mode, func(t *testing.T) {
+			res := runSession(t, k, kernel, []step{
+				{"run": `import ("fmt"; "sync/atomic"; "time")
+var ticks int64
+stop := make(chan bool)
+// tick has a defer: gomacro runs it through its slower path, which reads
+// the interpreter's options on every call.
+func tick() {
+	defer atomic.AddInt64(&ticks, 1)
+}
+go func() {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+			tick()
+		}
+	}
+}()
+for atomic.LoadInt64(&ticks) == 0 {
+	time.Sleep(time.Millisecond)
+}
+fmt.Println("ticking")`},
+				{"run": "fmt.Println(\"ready\")\nfor {\n}", "interrupt_on": "ready"},
+				{"run": "%go111module on\nfmt.Println(\"still\", atomic.LoadInt64(&ticks) > 0)"},
+				{"run": "fmt.Println(\"ready\")\ntime.Sleep(time.Hour)", "interrupt_on": "ready"},
+				{"run": "before := atomic.LoadInt64(&ticks)\nfor atomic.LoadInt64(&ticks) == before {\n\ttime.Sleep(time.Millisecond)\n}\nclose(stop)\nfmt.Println(\"stopped\")"},
+				{"alive": true},
+			})
+			if c := res[0].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "ticking") {
+				t.Fatalf("starting the goroutine: %s %q %v", c.status(), c.Stdout, c.Errors)
+			}
+			checkInterrupted(t, "for {} beside a running goroutine", mode, res[1])
+			if c := res[2].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "still true") ||
+				!strings.Contains(c.Stderr, "%go111module: this kernel imports only the packages compiled into it") {
+				t.Errorf("%%go111module: %s stdout %q stderr %q %v", c.status(), c.Stdout, c.Stderr, c.Errors)
+			}
+			checkInterrupted(t, "time.Sleep beside a running goroutine", mode, res[3])
+			if c := res[4].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "stopped") {
+				t.Errorf("the goroutine after the interrupts: %s %q %v; want it still ticking, then stopped", c.status(), c.Stdout, c.Errors)
+			}
+			if !res[5].yes(t) {
+				t.Error("the kernel died")
+			}
+		})
+	}
+}

@@ -59,5 +59,8 @@ func newGolocks(kernel *Kernel, sockets SocketGroup) *golocks {
 	if err := cell.Install(host{g}); err != nil {
 		panic(err) // one kernel per process: cannot happen
 	}
+	// Room for the notebook's variables, so that goroutines never race
+	// with the next cell over them: golocks_toplevel.go.
+	reserveTopLevel(ir)
 	return g
 }
