@@ -106,7 +106,7 @@ class Hub:
         except urllib.error.HTTPError as err:
             status, raw = err.code, err.read()
         if status not in ok:
-            raise Failure("%s %s: HTTP %d %s" % (method, path, status, raw[:300].decode(errors="replace")))
+            raise Failure("%s %s: HTTP %d %s" % (method, path, status, error_body(raw)))
         return status, (json.loads(raw) if raw.strip().startswith((b"{", b"[")) else raw)
 
     def login(self, password):
@@ -152,6 +152,25 @@ class Hub:
         u = urllib.parse.urlsplit(self.url)
         scheme = "wss" if u.scheme == "https" else "ws"
         return "%s://%s/user/%s/api/kernels/%s/channels?session_id=%s" % (scheme, u.netloc, self.user, kernel_id, session)
+
+
+def error_body(raw):
+    """What an error response says: its message and, for a server's 500,
+    the end of its traceback (where the error is), not the start."""
+    text = raw.decode(errors="replace")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text[:1000]
+    if not isinstance(body, dict):
+        return text[:1000]
+    out = str(body.get("message"))
+    if body.get("reason"):
+        out += " (%s)" % body["reason"]
+    tb = body.get("traceback")
+    if tb:
+        out += "\n" + (tb if len(tb) <= 3000 else "[...]" + tb[-3000:])
+    return out
 
 
 def message(msg_type, content, session, channel="shell"):

@@ -60,11 +60,18 @@ func startClass(t *testing.T, o classload.Options) *classload.Class {
 	}
 	t.Logf("class of %d served at %s after %v", o.Students, c.URL(), time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("the hub's log:\n%s", c.HubLog(20000))
-		}
 		if err := c.Close(); err != nil {
 			t.Errorf("stopping the class: %v", err)
+		}
+		// After Close, which stops every process and keeps their logs:
+		// they are whole. A kernel's stderr is in its student's server log.
+		if t.Failed() {
+			t.Logf("the hub's log:\n%s", c.HubLog(20000))
+			for _, s := range append(c.Students(), c.Outsiders()...) {
+				if l := c.ServerLog(s.Name, 30000); l != "" {
+					t.Logf("%s's server log (with their kernels' stderr):\n%s", s.Name, l)
+				}
+			}
 		}
 	})
 	return c
