@@ -7,7 +7,8 @@ package kernel
 // A kernel of a class once died this way under load: Jupyter's server asks
 // a new kernel for its kernel_info on a connection it closes at the first
 // reply, and the kernel ended itself when a reply could not be sent
-// (gophernotes patch 13). TestLostReplies reproduces that cause directly.
+// (gophernotes patch 13). TestLostReplies (alive_test.go) reproduces that
+// cause directly.
 
 import (
 	"bytes"
@@ -75,30 +76,6 @@ err := pool.New(2).Map(work, []int{20, 30}, "count.txt")
 b, _ := os.ReadFile("count.txt")
 fmt.Println("count", strings.TrimSpace(string(b)), err)`},
 	"running": `pool.New(2).Map(hang, []int{1, 2}, "x")`,
-}
-
-// TestLostReplies: requests whose connection closes while their reply is on
-// its way, as Jupyter's server closes the one it asks a new kernel's
-// kernel_info on, on the shell and the control channel. The reply is lost
-// with the connection; the kernel lives on, with its state. (Before
-// gophernotes patch 13 a reply that could not be sent ended the kernel: a
-// few hundred such requests killed it every time.)
-func TestLostReplies(t *testing.T) {
-	k := jupytertest.InstallKernel(t)
-	res := runSession(t, k, kernelName, []step{
-		{"run": "x := 42"},
-		{"abrupt": 300, "channel": "shell"},
-		{"abrupt": 300, "channel": "control"},
-		{"alive": true},
-		{"run": `import "fmt"
-fmt.Println("x is", x)`},
-	})
-	if !res[3].yes(t) {
-		t.Fatal("the kernel died")
-	}
-	if c := res[4].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "x is 42") {
-		t.Errorf("after the lost replies: %s %q %v; want the state from before", c.status(), c.Stdout, c.Errors)
-	}
 }
 
 // A churnRound is churn.py's report of one round.

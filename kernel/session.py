@@ -27,6 +27,8 @@ write the steps and check the results; nothing here asserts. Steps:
   {"complete": CODE} / {"inspect": CODE}  with the cursor at the end
   {"control": MSG_TYPE}              send MSG_TYPE on the control channel and
         wait for the reply there (kernel_info_request, shutdown_request...)
+  {"shell": MSG_TYPE, "content": {...}}   send MSG_TYPE with exactly that
+        content on the shell channel and wait for the reply
   {"abrupt": N, "channel": "shell"|"control"}
         N times, as Jupyter's server does to learn a new kernel's protocol:
         connect to the channel, send kernel_info_request, close the
@@ -229,6 +231,14 @@ class Session:
             ctx.term()
         return step["abrupt"]
 
+    def shell(self, step):
+        msg = self.kc.session.msg(step["shell"], step.get("content", {}))
+        self.kc.shell_channel.send(msg)
+        i = msg["header"]["msg_id"]
+        self.wait(self.replied(i), step["shell"] + " reply")
+        r = self.request(i)
+        return {"reply": r["reply"], "reply_type": r.get("reply_type")}
+
     def alive(self, step):
         return self.km.is_alive()
 
@@ -266,7 +276,7 @@ def main():
     results = []
     try:
         for step in steps:
-            op = next(k for k in ("run", "runall", "complete", "inspect", "control", "abrupt", "alive", "exits", "procs") if k in step)
+            op = next(k for k in ("run", "runall", "complete", "inspect", "control", "shell", "abrupt", "alive", "exits", "procs") if k in step)
             try:
                 results.append(getattr(s, op)(step))
             except Exception as err:  # report it, and stop: later steps depend on it
