@@ -158,8 +158,10 @@ func TestInterruptStuck(t *testing.T) {
 	}
 }
 
-// A panic in a goroutine a cell started is shown on the cell's stderr with
-// its value, and the kernel lives on with its state.
+// A panic in a goroutine a cell started, or in a function the standard
+// library runs later on a goroutine of its own (time.AfterFunc,
+// context.AfterFunc), is shown on the cell's stderr with its value, and the
+// kernel lives on with its state.
 func TestGoroutinePanic(t *testing.T) {
 	k := jupytertest.InstallKernel(t)
 	for mode, kernel := range interruptModes(t, k) {
@@ -168,18 +170,22 @@ func TestGoroutinePanic(t *testing.T) {
 				{"run": "import \"fmt\"\nx := 42"},
 				{"run": "go func() {\n\tpanic(\"boom in a goroutine\")\n}()", "wait_for": "boom in a goroutine"},
 				{"run": "go func() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}()", "wait_for": "nil map"},
+				// Functions the standard library runs later, on a goroutine of its own.
+				{"run": "import \"time\"\ntime.AfterFunc(time.Millisecond, func() {\n\tpanic(\"boom in AfterFunc\")\n})", "wait_for": "boom in AfterFunc"},
+				{"run": "import \"context\"\nctx, cancel := context.WithCancel(context.Background())\ncontext.AfterFunc(ctx, func() {\n\tpanic(\"boom in context.AfterFunc\")\n})\ncancel()", "wait_for": "boom in context.AfterFunc"},
 				{"run": `fmt.Println("alive", x)`},
 				{"alive": true},
 			})
-			for i, want := range []string{"panic in a goroutine: boom in a goroutine", "panic in a goroutine: assignment to entry in nil map"} {
+			for i, want := range []string{"panic in a goroutine: boom in a goroutine", "panic in a goroutine: assignment to entry in nil map",
+				"panic in a goroutine: boom in AfterFunc", "panic in a goroutine: boom in context.AfterFunc"} {
 				if c := res[1+i].Cells[0]; !strings.Contains(c.Stderr, want) {
 					t.Errorf("cell %d stderr %q; want %q", 1+i, c.Stderr, want)
 				}
 			}
-			if c := res[3].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "alive 42") {
+			if c := res[5].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "alive 42") {
 				t.Errorf("after the panics: %s %q", c.status(), c.Stdout)
 			}
-			if !res[4].yes(t) {
+			if !res[6].yes(t) {
 				t.Error("the kernel died")
 			}
 		})

@@ -54,6 +54,7 @@ func newGolocks(kernel *Kernel, sockets SocketGroup) *golocks {
 	ir.Comp.StopBlocking = g.stopChannel
 	ir.Comp.GoPanic = g.goroutinePanic
 	rebindStoppable(g)
+	rebindCallbacks(g)
 	// Clear the cell's output: golocks_display.go.
 	ir.DeclFunc("ClearOutput", g.clearOutput)
 	if err := cell.Install(host{g}); err != nil {
