@@ -36,6 +36,11 @@
 #   KERNEL_NAME          kernelspec name (default: golocks)
 #   KERNEL_DISPLAY_NAME  name shown in Jupyter (default: "Go (golocks)")
 #   KERNEL_STD           standard-library packages to re-bind
+#   KERNEL_RACE=1        build the kernel, its worker and the golocks tool
+#                        with Go's race detector (cgo: needs a C compiler),
+#                        to hunt data races in the kernel: `make race-kernel`
+#                        (kernel/README.md, "Data races"). Never for students:
+#                        it is several times slower and bigger.
 #   install only: PREFIX (installs to PREFIX/share/jupyter/kernels/NAME, as
 #   `jupyter kernelspec install --prefix` does), else JUPYTER_DATA_DIR, else
 #   `jupyter --data-dir`, else ~/.local/share/jupyter (the user's Jupyter).
@@ -48,6 +53,7 @@ BUILD=$(cd "$BUILD" && pwd)
 NAME=${KERNEL_NAME:-golocks}
 DISPLAY_NAME=${KERNEL_DISPLAY_NAME:-Go (golocks)}
 STD=${KERNEL_STD:-sync/atomic sync errors context time strings os math/rand/v2}
+RACE=${KERNEL_RACE:-}
 
 GOPHERNOTES=github.com/gopherdata/gophernotes
 GOMACRO=github.com/cosmos72/gomacro
@@ -126,7 +132,8 @@ pin_copy() {
 }
 
 write_kernel_json() { # dir-holding-bin dest-file
-	local dir=$1 out=$2
+	local dir=$1 out=$2 race=false
+	[ -z "$RACE" ] || race=true
 	case $dir$DISPLAY_NAME in *[\"\\]*) die "no quotes or backslashes in paths or names, please: $dir" ;; esac
 	cat >"$out" <<EOF
 {
@@ -135,7 +142,7 @@ write_kernel_json() { # dir-holding-bin dest-file
   "language": "go",
   "interrupt_mode": "message",
   "env": {"GOLOCKS_WORKER": "$dir/bin/golocks-kernel"},
-  "metadata": {"golocks": {"gophernotes": "$GP_VERSION"}}
+  "metadata": {"golocks": {"gophernotes": "$GP_VERSION", "race": $race}}
 }
 EOF
 }
@@ -173,13 +180,19 @@ build() {
 	# the module cache as the root go.sum pinned it.
 	(cd "$SRC/imports" && GOPROXY=off GOFLAGS=-mod=mod "$BUILD/genbind" -gopath "$GOPATH_TREE" $ours $EXTERNAL $STD)
 
-	say "building the kernel"
+	# A student's kernel is static (no cgo) and stripped; a race-detector
+	# build needs cgo and keeps its symbols, which its reports name.
+	local cgo=0 flags=(-trimpath -ldflags=-s)
+	if [ -n "$RACE" ]; then
+		cgo=1 flags=(-trimpath -race)
+	fi
+	say "building the kernel${RACE:+ with the race detector}"
 	# The overlay files carry the build tag golocks_kernel (so that the
 	# repository's own `go build ./...` leaves them alone).
-	(cd "$SRC" && CGO_ENABLED=0 GOPROXY=off GOFLAGS="-mod=mod -buildvcs=false" \
-		go build -trimpath -tags golocks_kernel -ldflags=-s -o "$BIN/golocks-kernel" .)
+	(cd "$SRC" && CGO_ENABLED=$cgo GOPROXY=off GOFLAGS="-mod=mod -buildvcs=false" \
+		go build "${flags[@]}" -tags golocks_kernel -o "$BIN/golocks-kernel" .)
 	say "building the golocks command"
-	CGO_ENABLED=0 go build -trimpath -o "$BIN/golocks" ./cmd/golocks
+	CGO_ENABLED=$cgo go build "${flags[@]}" -o "$BIN/golocks" ./cmd/golocks
 
 	cp "$SRC/kernel/logo-64x64.png" "$SRC/kernel/logo-32x32.png" "$ROOT/kernel/kernel.css" "$SPEC/"
 	write_kernel_json "$SPEC" "$SPEC/kernel.json"
@@ -199,7 +212,8 @@ install() {
 		data=${XDG_DATA_HOME:-$HOME/.local/share}/jupyter
 	fi
 	local dest=$data/kernels/$NAME
-	GP_VERSION=$(sed -n 's/.*"gophernotes": "\(.*\)".*/\1/p' "$SPEC/kernel.json")
+	GP_VERSION=$(sed -n 's/.*"gophernotes": "\([^"]*\)".*/\1/p' "$SPEC/kernel.json")
+	RACE=$(sed -n 's/.*"race": true.*/1/p' "$SPEC/kernel.json")
 	# Copy next to the destination, then swap it in: a kernel still running
 	# from the old folder keeps its binary, and a failed copy leaves the old
 	# install alone. kernel.json points into the installed folder, so the

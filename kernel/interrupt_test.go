@@ -158,8 +158,10 @@ func TestInterruptStuck(t *testing.T) {
 	}
 }
 
-// A panic in a goroutine a cell started is shown on the cell's stderr with
-// its value, and the kernel lives on with its state.
+// A panic in a goroutine a cell started, or in a function the standard
+// library runs later on a goroutine of its own (time.AfterFunc,
+// context.AfterFunc), is shown on the cell's stderr with its value, and the
+// kernel lives on with its state.
 func TestGoroutinePanic(t *testing.T) {
 	k := jupytertest.InstallKernel(t)
 	for mode, kernel := range interruptModes(t, k) {
@@ -168,18 +170,22 @@ func TestGoroutinePanic(t *testing.T) {
 				{"run": "import \"fmt\"\nx := 42"},
 				{"run": "go func() {\n\tpanic(\"boom in a goroutine\")\n}()", "wait_for": "boom in a goroutine"},
 				{"run": "go func() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}()", "wait_for": "nil map"},
+				// Functions the standard library runs later, on a goroutine of its own.
+				{"run": "import \"time\"\ntime.AfterFunc(time.Millisecond, func() {\n\tpanic(\"boom in AfterFunc\")\n})", "wait_for": "boom in AfterFunc"},
+				{"run": "import \"context\"\nctx, cancel := context.WithCancel(context.Background())\ncontext.AfterFunc(ctx, func() {\n\tpanic(\"boom in context.AfterFunc\")\n})\ncancel()", "wait_for": "boom in context.AfterFunc"},
 				{"run": `fmt.Println("alive", x)`},
 				{"alive": true},
 			})
-			for i, want := range []string{"panic in a goroutine: boom in a goroutine", "panic in a goroutine: assignment to entry in nil map"} {
+			for i, want := range []string{"panic in a goroutine: boom in a goroutine", "panic in a goroutine: assignment to entry in nil map",
+				"panic in a goroutine: boom in AfterFunc", "panic in a goroutine: boom in context.AfterFunc"} {
 				if c := res[1+i].Cells[0]; !strings.Contains(c.Stderr, want) {
 					t.Errorf("cell %d stderr %q; want %q", 1+i, c.Stderr, want)
 				}
 			}
-			if c := res[3].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "alive 42") {
+			if c := res[5].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "alive 42") {
 				t.Errorf("after the panics: %s %q", c.status(), c.Stdout)
 			}
-			if !res[4].yes(t) {
+			if !res[6].yes(t) {
 				t.Error("the kernel died")
 			}
 		})
@@ -304,6 +310,67 @@ fmt.Println("held:", held.Lock(), mu.Lock(), v.Lock())`}}
 			res[len(res)-1].as(t, &left)
 			if len(left) > 0 {
 				t.Errorf("worker processes left after the interrupt: %q", left)
+			}
+		})
+	}
+}
+
+// Goroutines a cell started go on running interpreted code while later
+// cells compile and run, are interrupted and use % commands: the kernel
+// shares nothing with them unsynchronized. Each step here once raced with
+// such a goroutine (a function with a defer reads the interpreter's
+// options, which every cell and %go111module rewrote; an interrupt read
+// them and wrote the signal word the goroutine's statement loop reads).
+// Races are the race detector's to find: `make test-race-kernel` runs this
+// on a kernel built with it (kernel/README.md, "Data races"); here the
+// cells must behave.
+func TestBackgroundGoroutines(t *testing.T) {
+	k := jupytertest.InstallKernel(t)
+	for mode, kernel := range interruptModes(t, k) {
+		t.Run(mode, func(t *testing.T) {
+			res := runSession(t, k, kernel, []step{
+				{"run": `import ("fmt"; "sync/atomic"; "time")
+var ticks int64
+stop := make(chan bool)
+// tick has a defer: gomacro runs it through its slower path, which reads
+// the interpreter's options on every call.
+func tick() {
+	defer atomic.AddInt64(&ticks, 1)
+}
+go func() {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+			tick()
+		}
+	}
+}()
+for atomic.LoadInt64(&ticks) == 0 {
+	time.Sleep(time.Millisecond)
+}
+fmt.Println("ticking")`},
+				{"run": "fmt.Println(\"ready\")\nfor {\n}", "interrupt_on": "ready"},
+				{"run": "%go111module on\nfmt.Println(\"still\", atomic.LoadInt64(&ticks) > 0)"},
+				{"run": "fmt.Println(\"ready\")\ntime.Sleep(time.Hour)", "interrupt_on": "ready"},
+				{"run": "before := atomic.LoadInt64(&ticks)\nfor atomic.LoadInt64(&ticks) == before {\n\ttime.Sleep(time.Millisecond)\n}\nclose(stop)\nfmt.Println(\"stopped\")"},
+				{"alive": true},
+			})
+			if c := res[0].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "ticking") {
+				t.Fatalf("starting the goroutine: %s %q %v", c.status(), c.Stdout, c.Errors)
+			}
+			checkInterrupted(t, "for {} beside a running goroutine", mode, res[1])
+			if c := res[2].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "still true") ||
+				!strings.Contains(c.Stderr, "%go111module: this kernel imports only the packages compiled into it") {
+				t.Errorf("%%go111module: %s stdout %q stderr %q %v", c.status(), c.Stdout, c.Stderr, c.Errors)
+			}
+			checkInterrupted(t, "time.Sleep beside a running goroutine", mode, res[3])
+			if c := res[4].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "stopped") {
+				t.Errorf("the goroutine after the interrupts: %s %q %v; want it still ticking, then stopped", c.status(), c.Stdout, c.Errors)
+			}
+			if !res[5].yes(t) {
+				t.Error("the kernel died")
 			}
 		})
 	}

@@ -19,7 +19,7 @@ KERNEL_SOURCES := go.mod go.sum kernel/build.sh kernel/kernel.mk kernel/kernel.c
 	$(wildcard kernel/patches/*/*.patch) \
 	$(shell find pkg internal cmd kernel -name '*.go' -not -name '*_test.go' -not -path '*/testdata/*' 2>/dev/null)
 
-KERNEL_ENV = KERNEL_BUILD='$(abspath $(KERNEL_BUILD))' KERNEL_NAME='$(KERNEL_NAME)'
+KERNEL_ENV = KERNEL_BUILD='$(abspath $(KERNEL_BUILD))' KERNEL_NAME='$(KERNEL_NAME)' KERNEL_RACE='$(KERNEL_RACE)'
 
 .PHONY: kernel install-kernel
 

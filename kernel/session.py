@@ -27,6 +27,13 @@ write the steps and check the results; nothing here asserts. Steps:
   {"complete": CODE} / {"inspect": CODE}  with the cursor at the end
   {"control": MSG_TYPE}              send MSG_TYPE on the control channel and
         wait for the reply there (kernel_info_request, shutdown_request...)
+  {"shell": MSG_TYPE, "content": {...}}   send MSG_TYPE with exactly that
+        content on the shell channel and wait for the reply
+  {"abrupt": N, "channel": "shell"|"control"}
+        N times, as Jupyter's server does to learn a new kernel's protocol:
+        connect to the channel, send kernel_info_request, close the
+        connection a moment (0-5 ms, at random) later, while the reply may
+        be on its way
   {"alive": true}                    is the kernel process alive?
   {"exits": true}                    wait (with a bound) for the kernel process
         to exit; true if it did
@@ -40,8 +47,11 @@ stderr, errors, display data), or the error that stopped the step.
 import json
 import os
 import queue
+import random
 import sys
 import time
+
+import zmq
 
 from jupyter_client.manager import start_new_kernel
 
@@ -206,6 +216,29 @@ class Session:
         r = self.request(i)
         return {"reply": r["reply"], "reply_type": r.get("reply_type")}
 
+    def abrupt(self, step):
+        channel = step.get("channel", "shell")
+        port = {"shell": self.km.shell_port, "control": self.km.control_port}[channel]
+        ctx = zmq.Context()
+        try:
+            for _ in range(step["abrupt"]):
+                sock = ctx.socket(zmq.DEALER)
+                sock.connect("tcp://%s:%d" % (self.km.ip, port))
+                self.kc.session.send(sock, "kernel_info_request")
+                time.sleep(random.random() * 0.005)
+                sock.close(linger=0)
+        finally:
+            ctx.term()
+        return step["abrupt"]
+
+    def shell(self, step):
+        msg = self.kc.session.msg(step["shell"], step.get("content", {}))
+        self.kc.shell_channel.send(msg)
+        i = msg["header"]["msg_id"]
+        self.wait(self.replied(i), step["shell"] + " reply")
+        r = self.request(i)
+        return {"reply": r["reply"], "reply_type": r.get("reply_type")}
+
     def alive(self, step):
         return self.km.is_alive()
 
@@ -243,7 +276,7 @@ def main():
     results = []
     try:
         for step in steps:
-            op = next(k for k in ("run", "runall", "complete", "inspect", "control", "alive", "exits", "procs") if k in step)
+            op = next(k for k in ("run", "runall", "complete", "inspect", "control", "shell", "abrupt", "alive", "exits", "procs") if k in step)
             try:
                 results.append(getattr(s, op)(step))
             except Exception as err:  # report it, and stop: later steps depend on it

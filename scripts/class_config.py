@@ -25,9 +25,12 @@
 import hmac
 import os
 import pwd
+import subprocess
 import sys
+import time
 
 from jupyterhub.auth import LocalAuthenticator
+from jupyterhub.spawner import LocalProcessSpawner
 
 c = get_config()  # noqa: F821 (JupyterHub provides get_config)
 
@@ -153,7 +156,8 @@ c.Authenticator.admin_users = admins
 # ---------------------------------------------------------------------------
 # Each student's server
 # ---------------------------------------------------------------------------
-# LocalProcessSpawner (JupyterHub's default) starts `jupyterhub-singleuser`
+# LocalProcessSpawner (JupyterHub's default; ClassSpawner below only gives
+# each server a log file of its own) starts `jupyterhub-singleuser`
 # (Jupyter Notebook) as the student, in their home, on a free port of
 # 127.0.0.1. It goes through class-singleuser, installed by class.sh, which
 # runs as the student: it makes ~/golocks-workbook (mode 0700) and copies in
@@ -162,7 +166,32 @@ c.Authenticator.admin_users = admins
 # write (counters, lock files, shared values) is theirs alone.
 share = setting("SHARE", "/usr/local/share/golocks")
 workbook = setting("WORKBOOK", "golocks-workbook")
-c.JupyterHub.spawner_class = "localprocess"
+
+# Each student's server writes its log, and the stderr of their kernels
+# (which it passes on: a kernel's last words when it dies), to a file of
+# their own in the hub's state folder, logs/NAME.log, readable by root
+# only; the hub's own log stays the hub's. That is the first place to look
+# when a student says their kernel died.
+server_logs = os.path.join(state, "logs")
+
+
+class ClassSpawner(LocalProcessSpawner):
+    """JupyterHub's LocalProcessSpawner, with the server's output in
+    logs/NAME.log (appended to: a later start adds to it)."""
+
+    async def start(self):
+        os.makedirs(server_logs, mode=0o700, exist_ok=True)
+        path = os.path.join(server_logs, self.user.name + ".log")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "ab", buffering=0) as log:
+            log.write(("==== %s: starting %s's server\n" % (time.strftime("%Y-%m-%d %H:%M:%S"), self.user.name)).encode())
+            # Popen hands the server this file as its stdout and stderr
+            # (it keeps its own copy of the descriptor); ours closes here.
+            self.popen_kwargs = dict(self.popen_kwargs, stdout=log, stderr=subprocess.STDOUT)
+            return await super().start()
+
+
+c.JupyterHub.spawner_class = ClassSpawner
 c.Spawner.cmd = [os.path.join(share, "class-singleuser")]
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/tree/" + workbook

@@ -106,7 +106,7 @@ class Hub:
         except urllib.error.HTTPError as err:
             status, raw = err.code, err.read()
         if status not in ok:
-            raise Failure("%s %s: HTTP %d %s" % (method, path, status, raw[:300].decode(errors="replace")))
+            raise Failure("%s %s: HTTP %d %s" % (method, path, status, error_body(raw)))
         return status, (json.loads(raw) if raw.strip().startswith((b"{", b"[")) else raw)
 
     def login(self, password):
@@ -152,6 +152,25 @@ class Hub:
         u = urllib.parse.urlsplit(self.url)
         scheme = "wss" if u.scheme == "https" else "ws"
         return "%s://%s/user/%s/api/kernels/%s/channels?session_id=%s" % (scheme, u.netloc, self.user, kernel_id, session)
+
+
+def error_body(raw):
+    """What an error response says: its message and, for a server's 500,
+    the end of its traceback (where the error is), not the start."""
+    text = raw.decode(errors="replace")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text[:1000]
+    if not isinstance(body, dict):
+        return text[:1000]
+    out = str(body.get("message"))
+    if body.get("reason"):
+        out += " (%s)" % body["reason"]
+    tb = body.get("traceback")
+    if tb:
+        out += "\n" + (tb if len(tb) <= 3000 else "[...]" + tb[-3000:])
+    return out
 
 
 def message(msg_type, content, session, channel="shell"):
@@ -338,7 +357,7 @@ def main():
                 break
         report["run_s"] = round(time.monotonic() - t3, 3)
         for nb in report["notebooks"]:  # "Close and Halt" each notebook
-            hub.api("DELETE", "sessions/%s" % nb["session"], ok=(204, 404))
+            close_session(hub, nb["session"])
     except (Failure, OSError, websocket.WebSocketException, ValueError, KeyError) as err:
         report["error"] = "%s: %s" % (type(err).__name__, err)
     finally:
@@ -349,6 +368,21 @@ def main():
                 report["error"] = report["error"] or "stopping the server: %s" % err
     print(json.dumps(report), flush=True)
     return 0
+
+
+def close_session(hub, session):
+    """Close a notebook's session, which shuts its kernel down. Jupyter's
+    server (jupyter_client 7.4) answers 500 to a session closed while its
+    kernel restarts after dying ("InvalidStateError: Exception is not
+    set"): the death is what the report says; the closing is tried again
+    until the restart is over, a bounded number of times."""
+    for attempt in range(20):
+        status, body = hub.request("DELETE", "/user/%s/api/sessions/%s" % (hub.user, session), ok=(204, 404, 500))
+        if status != 500:
+            return
+        time.sleep(min(0.5, hub.left()))
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    raise Failure("DELETE /user/%s/api/sessions/%s: HTTP 500 %s" % (hub.user, session, error_body(raw)))
 
 
 def wait_line(hub):

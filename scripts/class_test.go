@@ -14,6 +14,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -60,11 +62,18 @@ func startClass(t *testing.T, o classload.Options) *classload.Class {
 	}
 	t.Logf("class of %d served at %s after %v", o.Students, c.URL(), time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("the hub's log:\n%s", c.HubLog(20000))
-		}
 		if err := c.Close(); err != nil {
 			t.Errorf("stopping the class: %v", err)
+		}
+		// After Close, which stops every process and keeps their logs:
+		// they are whole. A kernel's stderr is in its student's server log.
+		if t.Failed() {
+			t.Logf("the hub's log:\n%s", c.HubLog(20000))
+			for _, s := range append(c.Students(), c.Outsiders()...) {
+				if l := c.ServerLog(s.Name, 30000); l != "" {
+					t.Logf("%s's server log (with their kernels' stderr):\n%s", s.Name, l)
+				}
+			}
 		}
 	})
 	return c
@@ -268,5 +277,62 @@ func TestClassFlags(t *testing.T) {
 	out, err := runBoundedCmd(cmd, time.Minute)
 	if err == nil || !strings.Contains(string(out), "serving on 0.0.0.0 needs TLS") {
 		t.Errorf("jupyterhub -f class_config.py on 0.0.0.0 without TLS: %v, want it refused:\n%s", err, out)
+	}
+}
+
+// A student closing a notebook whose kernel is being restarted (it died)
+// gets HTTP 500 from Jupyter's server (jupyter_client 7.4 cannot shut down
+// a kernel mid-restart). class_student.py tries again, a bounded number of
+// times, so that the report says what happened (the kernel died), not that
+// closing it failed; a 500 that persists is reported with the end of its
+// traceback, where the error is.
+func TestClassStudentClosesSessions(t *testing.T) {
+	root := repoRoot(t)
+	for _, tc := range []struct {
+		name     string
+		failures int // DELETEs answered 500 before one is answered 204
+		wantErr  string
+	}{
+		{"after a restart", 2, ""},
+		{"never", 1000, "InvalidStateError: Exception is not set"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var deletes atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "DELETE" || r.URL.Path != "/user/student/api/sessions/s1" || r.Header.Get("Authorization") != "token tok" {
+					http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusBadRequest)
+					return
+				}
+				if int(deletes.Add(1)) <= tc.failures {
+					w.WriteHeader(http.StatusInternalServerError)
+					w.Write([]byte(`{"message": "Unhandled error", "reason": null, "traceback": "Traceback (most recent call last):\n  File \"multikernelmanager.py\", line 264\nasyncio.exceptions.InvalidStateError: Exception is not set.\n"}`))
+					return
+				}
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			defer srv.Close()
+			script := `import sys, time
+sys.path.insert(0, sys.argv[1])
+import class_student as c
+hub = c.Hub(sys.argv[2], "student", None, time.monotonic() + 60)
+hub.token = "tok"
+try:
+    c.close_session(hub, "s1")
+    print("closed")
+except c.Failure as err:
+    print("failure:", err)
+`
+			out, err := exec.Command(python, "-c", script, filepath.Join(root, "scripts"), srv.URL).CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if tc.wantErr == "" {
+				if !strings.Contains(string(out), "closed") || int(deletes.Load()) != tc.failures+1 {
+					t.Errorf("after %d 500s: %s(%d DELETEs); want it closed by the next", tc.failures, out, deletes.Load())
+				}
+			} else if !strings.Contains(string(out), "failure: DELETE") || !strings.Contains(string(out), tc.wantErr) || deletes.Load() < 2 || deletes.Load() > 100 {
+				t.Errorf("always 500: %s(%d DELETEs); want a bounded number of tries, then the failure with the traceback's end", out, deletes.Load())
+			}
+		})
 	}
 }

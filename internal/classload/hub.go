@@ -69,6 +69,10 @@ type Class struct {
 	log        io.Writer
 	closeOnce  sync.Once
 	closeErr   error
+	// kept are the logs as Close found them, before it removed the
+	// class's folder: they are what explains a failure seen after it.
+	keptMu sync.Mutex
+	kept   map[string][]byte
 }
 
 // Start makes the class's group and users, then installs and starts the
@@ -245,16 +249,70 @@ func (c *Class) SharedPassword() string { return c.password }
 // Dir is the class's private folder (removed by Close).
 func (c *Class) Dir() string { return c.dir }
 
-// HubLog is the end of the hub's log, at most max bytes.
+// HubLog is the end of the hub's log, at most max bytes: what the hub
+// and the proxy said (each student's server has a log of its own:
+// ServerLog). It is kept after Close.
 func (c *Class) HubLog(max int) string {
 	if c.logFile == nil {
 		return ""
 	}
-	b, _ := os.ReadFile(c.logFile.Name())
+	return c.readLog(c.logFile.Name(), max)
+}
+
+// ServerLog is the end of a student's server's log, at most max bytes:
+// what their single-user server said and their kernels wrote on stderr
+// (the hub's class_config.py gives each server a file of its own,
+// logs/NAME.log in the hub's state folder). It is kept after Close; ""
+// if the student never started a server.
+func (c *Class) ServerLog(name string, max int) string {
+	if c.dir == "" {
+		return ""
+	}
+	return c.readLog(c.serverLogPath(name), max)
+}
+
+func (c *Class) serverLogPath(name string) string {
+	return filepath.Join(c.dir, "state", "logs", name+".log")
+}
+
+// readLog reads the end of a log, from the file or, after Close, from
+// what Close kept of it.
+func (c *Class) readLog(path string, max int) string {
+	c.keptMu.Lock()
+	b, ok := c.kept[path]
+	c.keptMu.Unlock()
+	if !ok {
+		b, _ = os.ReadFile(path)
+	}
 	if len(b) > max {
 		b = append([]byte("[...]\n"), b[len(b)-max:]...)
 	}
 	return string(b)
+}
+
+// keepLogs reads the hub's and every server's log into memory, for
+// HubLog and ServerLog after the class's folder is gone.
+func (c *Class) keepLogs() {
+	const most = 1 << 20 // the end of each, at most
+	paths := []string{}
+	if c.logFile != nil {
+		paths = append(paths, c.logFile.Name())
+	}
+	for _, s := range append(append([]Student{}, c.students...), c.outsiders...) {
+		paths = append(paths, c.serverLogPath(s.Name))
+	}
+	kept := map[string][]byte{}
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			if len(b) > most {
+				b = b[len(b)-most:]
+			}
+			kept[p] = b
+		}
+	}
+	c.keptMu.Lock()
+	c.kept = kept
+	c.keptMu.Unlock()
 }
 
 // httpClient talks to the hub, trusting its certificate if it has one, and
@@ -308,6 +366,7 @@ func (c *Class) close() error {
 		c.logFile.Close()
 	}
 	if c.dir != "" {
+		c.keepLogs() // the hub and the servers are stopped: the logs are whole
 		errs = append(errs, os.RemoveAll(c.dir))
 	}
 	return errors.Join(errs...)

@@ -79,12 +79,22 @@ func InstallKernel(t *testing.T) *Kernel {
 	data := filepath.Join(dir, "jupyter-data")
 
 	start := time.Now()
-	build := exec.Command("make", "-C", root, "-f", "kernel/kernel.mk", "install-kernel", "JUPYTER_DATA_DIR="+data)
+	args := []string{"-C", root, "-f", "kernel/kernel.mk", "install-kernel", "JUPYTER_DATA_DIR=" + data}
+	race := os.Getenv(RaceEnv) != ""
+	if race {
+		// The race detector's kernel: its own build folder (race.go).
+		args = append(args, "KERNEL_RACE=1", "KERNEL_BUILD="+filepath.Join(root, "build", "kernel-race"))
+	}
+	build := exec.Command("make", args...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("make install-kernel: %v\n%s", err, out)
 	}
 	t.Logf("make install-kernel: %v", time.Since(start).Round(time.Millisecond))
-	return &Kernel{Root: root, Dir: dir, Data: data, Env: Env(t, dir, data)}
+	k := &Kernel{Root: root, Dir: dir, Data: data, Env: Env(t, dir, data)}
+	if race {
+		k.Env = append(k.Env, watchRaces(t, dir))
+	}
+	return k
 }
 
 // Env is the environment of the Jupyter client and so of the kernel: this

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -48,6 +49,37 @@ func TestLastLine(t *testing.T) {
 	} {
 		if got := string(LastLine([]byte(in))); got != want {
 			t.Errorf("LastLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The race reports of a notebook's own racy code are told apart from the
+// kernel's: testdata/race.log holds (trimmed) real reports of the race
+// detector's kernel: four goroutines' `count = c + 1`, then races of the
+// kernel itself (an interrupt against the statement loop and against
+// PrepareEnv, two goroutines setting an Env's flag).
+func TestRaceReports(t *testing.T) {
+	dir := t.TempDir()
+	log, err := os.ReadFile(filepath.Join("testdata", "race.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.123"), log, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kernel, student, err := readRaceReports(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(student) != 1 || !strings.Contains(student[0].text, "varSetExpr") {
+		t.Errorf("the notebook's own races: %v; want the one of count = c + 1", student)
+	}
+	if len(kernel) != 3 {
+		t.Fatalf("the kernel's races: %d, want 3: %v", len(kernel), kernel)
+	}
+	for i, want := range []string{"(*Run).interrupt", "(*Var).Address", "prepareEnv"} {
+		if !strings.HasPrefix(kernel[i].text, "WARNING: DATA RACE\n") || !strings.Contains(kernel[i].text, want) {
+			t.Errorf("kernel race %d lacks %q:\n%s", i, want, kernel[i].text)
 		}
 	}
 }

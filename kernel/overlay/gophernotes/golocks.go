@@ -54,10 +54,14 @@ func newGolocks(kernel *Kernel, sockets SocketGroup) *golocks {
 	ir.Comp.StopBlocking = g.stopChannel
 	ir.Comp.GoPanic = g.goroutinePanic
 	rebindStoppable(g)
+	rebindCallbacks(g)
 	// Clear the cell's output: golocks_display.go.
 	ir.DeclFunc("ClearOutput", g.clearOutput)
 	if err := cell.Install(host{g}); err != nil {
 		panic(err) // one kernel per process: cannot happen
 	}
+	// Room for the notebook's variables, so that goroutines never race
+	// with the next cell over them: golocks_toplevel.go.
+	reserveTopLevel(ir)
 	return g
 }

@@ -23,6 +23,7 @@ type cellTracker struct {
 // A runningCell is one execute request being evaluated.
 type runningCell struct {
 	receipt msgReceipt
+	count   int // its execution count (ExecCounter belongs to the evaluating goroutine)
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	done    chan struct{}
@@ -38,7 +39,7 @@ type runningCell struct {
 // cell gets a fresh context, which cell.Context() returns while it runs.
 func (g *golocks) startCell(r msgReceipt) *runningCell {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	c := &runningCell{receipt: r, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	c := &runningCell{receipt: r, count: ExecCounter, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	g.cells.last.Store(&r)
 	g.cells.running.Store(c)
 	return c

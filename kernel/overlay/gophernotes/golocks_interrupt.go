@@ -105,11 +105,7 @@ func (g *golocks) stopChannel() <-chan struct{} {
 // time.Sleep stops at an interrupt (a lone sleep never reaches gomacro's
 // statement loop); os.Exit and log.Fatal end the cell, not the kernel.
 func rebindStoppable(g *golocks) {
-	bind := func(pkg, name string, f interface{}) {
-		if p, ok := imports.Packages[pkg]; ok {
-			p.Binds[name] = reflect.ValueOf(f)
-		}
-	}
+	bind := rebind
 	bind("time", "Sleep", g.sleep)
 	bind("os", "Exit", func(code int) { panic(exitError{code}) })
 	fatal := func(msg string) {
@@ -122,6 +118,14 @@ func rebindStoppable(g *golocks) {
 	bind("log", "Fatal", func(v ...interface{}) { fatal(fmt.Sprint(v...)) })
 	bind("log", "Fatalf", func(format string, v ...interface{}) { fatal(fmt.Sprintf(format, v...)) })
 	bind("log", "Fatalln", func(v ...interface{}) { fatal(fmt.Sprintln(v...)) })
+}
+
+// rebind replaces, for interpreted code, the function name of the bound
+// package pkg with f. Call it before any cell imports pkg.
+func rebind(pkg, name string, f interface{}) {
+	if p, ok := imports.Packages[pkg]; ok {
+		p.Binds[name] = reflect.ValueOf(f)
+	}
 }
 
 // sleep is time.Sleep for interpreted code: on the evaluating goroutine,
@@ -194,7 +198,7 @@ func (g *golocks) restart(c *runningCell) {
 	c.receipt.PublishExecutionError(ename, evalue, traceback)
 	reply(c.receipt, "execute_reply", map[string]interface{}{
 		"status": "error", "ename": ename, "evalue": evalue, "traceback": traceback,
-		"execution_count": ExecCounter,
+		"execution_count": c.count,
 	})
 	c.receipt.PublishKernelStatus(kernelIdle)
 	exitSoon(1)

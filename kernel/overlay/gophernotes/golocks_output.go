@@ -2,22 +2,91 @@
 
 package main
 
-// The end of a cell never kills or hangs the kernel.
+// A cell's output, and the end of a cell, never kill or hang the kernel.
 //
 // gophernotes rendered a cell's result (calling the student's HTML(),
 // String()... methods) outside any recover, so a method that panics took
-// the kernel down; and it waited without bound for the cell's stdout and
+// the kernel down; it waited without bound for the cell's stdout and
 // stderr pipes to drain, so a process the cell started with the cell's
 // os.Stdout (exec.Command with cmd.Stdout = os.Stdout) and left running
-// hung the kernel until that process ended.
+// hung the kernel until that process ended; and when it could not make
+// those pipes (no descriptor left: a cell opened files it never closed) it
+// ended the kernel, later left the request unanswered.
 
 import (
+	"fmt"
+	"io"
 	"log"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/cosmos72/gomacro/xreflect"
 )
+
+// A cellOutput sends what a running cell writes to os.Stdout and
+// os.Stderr to the front-end, through a pipe each.
+type cellOutput struct {
+	outerr               OutErr // gophernotes' own writes to the cell's streams
+	oldStdout, oldStderr *os.File
+	wOut, wErr           *os.File // nil: no pipes, the cell's output is lost
+	writers              sync.WaitGroup
+}
+
+// captureOutput points os.Stdout and os.Stderr at pipes forwarded to the
+// cell's streams. If the kernel cannot make them (too many open files),
+// the cell still runs, so that a cell closing the files can: its output
+// goes to the kernel's own log, and the cell's stderr says so first.
+func captureOutput(receipt *msgReceipt) *cellOutput {
+	jout := &JupyterStreamWriter{StreamStdout, receipt}
+	jerr := &JupyterStreamWriter{StreamStderr, receipt}
+	c := &cellOutput{outerr: OutErr{jout, jerr}}
+	rOut, wOut, err := os.Pipe()
+	if err == nil {
+		var rErr, wErr *os.File
+		if rErr, wErr, err = os.Pipe(); err != nil {
+			rOut.Close()
+			wOut.Close()
+		} else {
+			c.forward(jout, rOut)
+			c.forward(jerr, rErr)
+			c.oldStdout, c.oldStderr = os.Stdout, os.Stderr
+			c.wOut, c.wErr = wOut, wErr
+			os.Stdout, os.Stderr = wOut, wErr
+			return c
+		}
+	}
+	log.Printf("golocks: no pipes for the cell's output: %v", err)
+	fmt.Fprintf(jerr, "The kernel cannot show this cell's output: %v.\n"+
+		"The cell runs, but what it prints is lost. Did a cell open files (or locks, pipes)\n"+
+		"without closing them? Close them, or restart the kernel.\n", err)
+	return c
+}
+
+// forward copies what the cell writes to r to the front-end, until every
+// writer closed its end (the cell's, and any process it gave it to).
+func (c *cellOutput) forward(w io.Writer, r *os.File) {
+	c.writers.Add(1)
+	go func() {
+		defer c.writers.Done()
+		io.Copy(w, r)
+		r.Close()
+	}()
+}
+
+// restore closes the cell's ends of the pipes, puts the kernel's own
+// os.Stdout and os.Stderr back, and waits, for a bounded time, for what the
+// cell wrote to reach the front-end.
+func (c *cellOutput) restore() {
+	if c.wOut == nil {
+		return
+	}
+	c.wOut.Close()
+	os.Stdout = c.oldStdout
+	c.wErr.Close()
+	os.Stderr = c.oldStderr
+	waitOutput(&c.writers)
+}
 
 // outputDrain bounds the wait for a cell's output after it ended. Output
 // that comes later still reaches the cell: the copying goroutines keep

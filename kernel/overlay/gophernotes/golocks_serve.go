@@ -16,7 +16,10 @@ package main
 // abortQueued), as ipykernel does.
 
 import (
+	"fmt"
 	"log"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,6 +72,11 @@ func (g *golocks) readRequests(socket zmq4.Socket, handle func(msgReceipt)) {
 func (g *golocks) handleControl(r msgReceipt) {
 	r.PublishKernelStatus(kernelBusy)
 	defer r.PublishKernelStatus(kernelIdle)
+	defer func() {
+		if p := recover(); p != nil {
+			g.requestFailed(r, p)
+		}
+	}()
 	switch r.Msg.Header.MsgType {
 	case "interrupt_request":
 		g.interrupt()
@@ -111,6 +119,22 @@ func (g *golocks) abortQueued() {
 	if n := g.shell.abortExecutes(); n > 0 {
 		log.Printf("golocks: aborting %d queued execute requests after an error", n)
 	}
+}
+
+// requestFailed answers a shell request whose handling panicked (a request
+// without a field it needs, or a bug of ours) with an error reply, and logs
+// it: the kernel goes on with the next request.
+func (g *golocks) requestFailed(r msgReceipt, p interface{}) {
+	log.Printf("golocks: %s failed: %v\n%s", r.Msg.Header.MsgType, p, debug.Stack())
+	evalue := fmt.Sprint(p)
+	c := map[string]interface{}{
+		"status": "error", "ename": "request error", "evalue": evalue,
+		"traceback": []string{"request error: " + evalue},
+	}
+	if r.Msg.Header.MsgType == "execute_request" {
+		c["execution_count"] = ExecCounter
+	}
+	reply(r, strings.TrimSuffix(r.Msg.Header.MsgType, "_request")+"_reply", c)
 }
 
 // content is a request's content as a map (empty if it is not one).
