@@ -3,15 +3,16 @@ server, as a class's students do: the client side of kernel/churn_test.go.
 
 usage: /usr/bin/python3 churn.py URL TOKEN KERNEL WORKERS ROUNDS < plan.json
 
-plan.json: {"cells": [CODE, ...], "running": CODE}. WORKERS threads each
+plan.json: {"cells": [CODE, ...], "running": [CODE, ...]}. WORKERS threads each
 do ROUNDS rounds, as a student opening notebooks one after the other:
 
   1. open a session (POST /api/sessions) on WORKER/ROUND.ipynb, so the
      kernel runs in the folder WORKER (which must exist), and connect to
      its websocket;
   2. run every cell of "cells", each to its reply and idle;
-  3. on odd rounds, also start "running" (a cell that prints "ready", then
-     blocks) and wait for "ready": the session is closed while it runs;
+  3. on odd rounds, also start one of "running" (a cell that prints
+     "ready", then blocks; each in turn) and wait for "ready": the session
+     is closed while it runs;
   4. close the session (DELETE /api/sessions/ID: Jupyter shuts the kernel
      down), then wait for the kernel's process to be gone.
 
@@ -99,7 +100,8 @@ class Round:
             if not self.report["died"]:
                 self.report["pids"] = kernel_pids(kernel_id)
             if self.report["while_running"] and not self.report["died"]:
-                self.report["cells"].append(self.execute(ws, plan["running"], until="ready"))
+                running = plan["running"][(self.report["round"] // 2) % len(plan["running"])]
+                self.report["cells"].append(self.execute(ws, running, until="ready"))
         finally:
             ws.close()
         status, raw = request(self.url, self.token, "DELETE", "/api/sessions/" + model["id"])

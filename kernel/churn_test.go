@@ -33,7 +33,7 @@ import (
 
 // churnPlan is what each session runs: the student's own work, locked, in
 // two worker processes; on odd rounds the session is then closed while a
-// cell waits for two workers that sleep.
+// cell waits for two workers that sleep, or for a command (churnSleep).
 var churnPlan = map[string]any{
 	"cells": []string{`import (
 	"fmt"
@@ -75,8 +75,15 @@ fmt.Println("set up")`,
 err := pool.New(2).Map(work, []int{20, 30}, "count.txt")
 b, _ := os.ReadFile("count.txt")
 fmt.Println("count", strings.TrimSpace(string(b)), err)`},
-	"running": `pool.New(2).Map(hang, []int{1, 2}, "x")`,
+	"running": []string{
+		`pool.New(2).Map(hang, []int{1, 2}, "x")`,
+		"$ sh -c \"echo ready; exec " + churnSleep + "\"",
+	},
 }
+
+// churnSleep is the command a cell runs when its session is closed: no
+// other test runs it, so one left running is this test's.
+const churnSleep = "sleep 3593"
 
 // A churnRound is churn.py's report of one round.
 type churnRound struct {
@@ -127,6 +134,9 @@ func TestKernelChurn(t *testing.T) {
 	if left := waitGone(filepath.Join(k.Data, "kernels", kernelName, "bin", "golocks-kernel"), time.Minute); len(left) > 0 {
 		t.Errorf("processes left after every session was closed: %q", left)
 	}
+	if left := waitGone(churnSleep, time.Minute); len(left) > 0 {
+		t.Errorf("commands left running after their session was closed: %q", left)
+	}
 	if t.Failed() {
 		t.Logf("server log (with the kernels' stderr):\n%s", srv.log())
 	}
@@ -169,8 +179,9 @@ func checkChurnRound(t *testing.T, r churnRound) {
 	}
 }
 
-// waitGone waits, at most limit, until no process runs binary (as its first
-// argument), and returns the command lines of those still running.
+// waitGone waits, at most limit, until no process runs binary (its first
+// argument, or its whole command line), and returns the command lines of
+// those still running.
 func waitGone(binary string, limit time.Duration) []string {
 	deadline := time.Now().Add(limit)
 	for {
@@ -185,7 +196,7 @@ func waitGone(binary string, limit time.Duration) []string {
 				continue
 			}
 			args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-			if args[0] == binary {
+			if args[0] == binary || strings.Join(args, " ") == binary {
 				left = append(left, e.Name()+": "+strings.Join(args, " "))
 			}
 		}

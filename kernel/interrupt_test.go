@@ -28,8 +28,6 @@ func spin() {
 	}
 }
 ch := make(chan int)
-// For a "$ command" line, which has no shell to quote for it.
-os.WriteFile("ready-then-sleep.sh", []byte("echo ready; exec sleep 3600\n"), 0o644)
 fmt.Println("set up", x)`
 
 // interruptible are cells an interrupt must stop, by what they block in.
@@ -56,8 +54,9 @@ func TestInterrupt(t *testing.T) {
 				steps = append(steps, step{"run": "fmt.Println(\"ready\")\n" + c.code, "interrupt_on": "ready"})
 			}
 			steps = append(steps,
-				// A `$` command: the interrupt kills it.
-				step{"run": "$ sh ready-then-sleep.sh", "interrupt_on": "ready"},
+				// A `$` command: the interrupt kills it, and what it started
+				// (sleep is the shell's child, not the shell).
+				step{"run": "$ echo ready; sleep 3600; echo not killed", "interrupt_on": "ready"},
 				// Run All behind an interrupted cell: the queued cell is aborted.
 				step{"run": "fmt.Println(\"ready\")\nselect {}", "interrupt_on": "ready",
 					"queue": []string{`fmt.Println("the queued cell ran")`}},

@@ -146,6 +146,10 @@ show("ready")`, wants("ready")},
 } else {
 	show("go found at", p)
 }`, wants("no go:")},
+
+		// A "$" line is run by /bin/sh, as Jupyter's "!": quotes, pipes
+		// and globs mean what they do in a terminal.
+		{"shell", "$ printf '%s|%s\\n' \"two  words\" x | tr a-z A-Z", wants("TWO  WORDS|X")},
 	}
 	for _, p := range pkgs {
 		cells = append(cells, cell{"import-" + filepath.Base(p),
