@@ -193,7 +193,9 @@ func TestGoroutinePanic(t *testing.T) {
 
 // Run All stops at the first error: the execute requests queued behind a
 // failed cell are aborted, as ipykernel does, unless the failed request
-// said stop_on_error: false; a request sent after the error runs.
+// said stop_on_error: false; so are requests sent before the error that
+// reach the kernel after it (a Run All held up on a loaded server); a
+// request sent after the error runs.
 func TestRunAllStopsAtTheFirstError(t *testing.T) {
 	k := jupytertest.InstallKernel(t)
 	release := k.Dir + "/release-first-cell"
@@ -207,6 +209,7 @@ for {
 panic("the first cell fails")`, release)
 	res := runSession(t, k, kernelName, []step{
 		{"runall": []string{first, `fmt.Println("second cell ran")`, `fmt.Println("third cell ran")`}, "release": release},
+		{"run": `panic("fails again")`, "late": []string{`fmt.Println("late cell ran")`}},
 		{"run": `fmt.Println("a later cell runs")`},
 		{"run": `panic("fails, but stop_on_error is false")`, "stop_on_error": false,
 			"queue": []string{`fmt.Println("queued after a stop_on_error false failure")`}},
@@ -220,10 +223,13 @@ panic("the first cell fails")`, release)
 			t.Errorf("queued cell %d: status %q, output %q; want aborted, nothing", i+2, c.status(), c.output())
 		}
 	}
-	if c := res[1].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "a later cell runs") {
-		t.Errorf("cell after Run All: %s %q", c.status(), c.Stdout)
+	if c := res[1].Cells[1]; c.status() != "aborted" || c.output() != "" {
+		t.Errorf("a request sent before the error, arriving after it: status %q, output %q; want aborted, nothing", c.status(), c.output())
 	}
-	if c := res[2].Cells[1]; c.status() != "ok" || !strings.Contains(c.Stdout, "queued after") {
+	if c := res[2].Cells[0]; c.status() != "ok" || !strings.Contains(c.Stdout, "a later cell runs") {
+		t.Errorf("cell sent after the error's reply: %s %q; want it run", c.status(), c.Stdout)
+	}
+	if c := res[3].Cells[1]; c.status() != "ok" || !strings.Contains(c.Stdout, "queued after") {
 		t.Errorf("cell queued behind a stop_on_error false failure: %s %q; want it run", c.status(), c.Stdout)
 	}
 }

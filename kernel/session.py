@@ -16,6 +16,9 @@ write the steps and check the results; nothing here asserts. Steps:
         control channel, to see the reply); wait for its reply
   ... "queue": [CODE, ...]           also send these right after CODE, before
         anything else happens, and wait for their replies too
+  ... "late": [CODE, ...]            once CODE has its reply, send these dated
+        when CODE was sent (a Run All whose requests were held up on the
+        way), and wait for their replies too
   ... "again_on": TEXT               interrupt again once the output shows
         TEXT; the kernel may then exit (see "alive")
   ... "wait_for": TEXT               after the reply, wait until the first
@@ -44,6 +47,7 @@ Each step's result holds its replies and what its cells showed (stdout,
 stderr, errors, display data), or the error that stopped the step.
 """
 
+import datetime
 import json
 import os
 import queue
@@ -163,8 +167,18 @@ class Session:
 
     def run(self, step):
         codes = [step["run"]] + step.get("queue", [])
+        sent = datetime.datetime.now(datetime.timezone.utc)
         ids = [self.kc.execute(c, stop_on_error=step.get("stop_on_error", True)) for c in codes]
         out = {}
+        if "late" in step:
+            self.wait(self.replied(ids[0]), "the reply before the late requests")
+            for c in step["late"]:
+                msg = self.kc.session.msg("execute_request", {
+                    "code": c, "silent": False, "store_history": True,
+                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+                msg["header"]["date"] = sent
+                self.kc.shell_channel.send(msg)
+                ids.append(msg["header"]["msg_id"])
         if "interrupt_on" in step:
             self.wait(self.shows(ids[0], step["interrupt_on"]), repr(step["interrupt_on"]))
             if len(ids) > 1:

@@ -113,10 +113,10 @@ func (g *golocks) replyAborted(r msgReceipt) {
 }
 
 // abortQueued aborts the execute requests waiting in the shell queue, after
-// a failed cell whose request did not say stop_on_error: false. Requests
-// that arrive later run as usual, as in ipykernel.
+// a failed cell whose request did not say stop_on_error: false, and those
+// of the same Run All that are still on their way (see abortLate).
 func (g *golocks) abortQueued() {
-	if n := g.shell.abortExecutes(); n > 0 {
+	if n := g.shell.abortExecutes(time.Now()); n > 0 {
 		log.Printf("golocks: aborting %d queued execute requests after an error", n)
 	}
 }
@@ -161,7 +161,27 @@ type requestQueue struct {
 	mu    sync.Mutex
 	ready *sync.Cond
 	items []queuedRequest
+	// failed is when the last failed cell's error was answered; zero
+	// before any (see abortLate).
+	failed time.Time
 }
+
+// abortLate bounds how long after a failed cell an execute request that
+// was sent before the failure still counts as queued behind it.
+//
+// Run All sends every cell's request at once, but on a loaded server they
+// reach the kernel over a while (the browser's websocket, then the
+// notebook server, then ZeroMQ): in a class under load, requests of the
+// same Run All came in after the failed cell had ended, and ran, so a cell
+// below a stopped Run All showed an error about a variable the aborted
+// cells never made. ipykernel has the same window, off by default
+// (stop_on_error_timeout). A request is aborted only if its header says it
+// was sent before the failure was answered: a client that waits for each
+// reply (nbclient, the conformance suite, a student re-running a cell)
+// sends the next request after it, and that one runs. The bound keeps a
+// front-end whose clock runs behind the kernel's from having a later
+// request aborted, except for this long after an error.
+const abortLate = 5 * time.Second
 
 type queuedRequest struct {
 	r       msgReceipt
@@ -176,9 +196,24 @@ func newRequestQueue() *requestQueue {
 
 func (q *requestQueue) push(r msgReceipt) {
 	q.mu.Lock()
-	q.items = append(q.items, queuedRequest{r: r})
+	aborted := q.sentBeforeFailure(r, time.Now())
+	q.items = append(q.items, queuedRequest{r: r, aborted: aborted})
 	q.mu.Unlock()
+	if aborted {
+		log.Printf("golocks: aborting an execute request sent before the error that stopped its Run All")
+	}
 	q.ready.Signal()
+}
+
+// sentBeforeFailure says whether r is an execute request of a Run All that
+// the last failed cell stopped: sent before that cell's error was
+// answered, arriving at most abortLate after it.
+func (q *requestQueue) sentBeforeFailure(r msgReceipt, now time.Time) bool {
+	if q.failed.IsZero() || r.Msg.Header.MsgType != "execute_request" || now.Sub(q.failed) > abortLate {
+		return false
+	}
+	sent, err := time.Parse(time.RFC3339Nano, r.Msg.Header.Timestamp)
+	return err == nil && sent.Before(q.failed)
 }
 
 // next waits for the oldest request and takes it; aborted says it is an
@@ -196,10 +231,12 @@ func (q *requestQueue) next() (r msgReceipt, aborted bool) {
 }
 
 // abortExecutes marks every execute request in the queue aborted and says
-// how many there were. Other requests stay as they are.
-func (q *requestQueue) abortExecutes() int {
+// how many there were; failed is when the cell that failed is answered.
+// Other requests stay as they are.
+func (q *requestQueue) abortExecutes(failed time.Time) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.failed = failed
 	n := 0
 	for i := range q.items {
 		if q.items[i].r.Msg.Header.MsgType == "execute_request" && !q.items[i].aborted {
