@@ -187,7 +187,16 @@ func (p *Pool) RunContext(ctx context.Context, tasks ...Task) ([]Result, error) 
 	ctx, cancel := s.context(ctx)
 	defer cancel()
 
-	// The start line all the run's workers wait at (protocol.go).
+	// The start barrier the first round crosses, and the start line the
+	// run's workers sleep on (protocol.go).
+	first := min(s.procs, len(calls))
+	barrier, err := newBarrier(first)
+	if err != nil {
+		return nil, fmt.Errorf("pool: %w", err)
+	}
+	if barrier != nil {
+		defer barrier.Close()
+	}
 	lineR, lineW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("pool: %w", err)
@@ -201,7 +210,7 @@ func (p *Pool) RunContext(ctx context.Context, tasks ...Task) ([]Result, error) 
 	out := newOutput(s)
 	jobs := make([]job, len(calls))
 	for i, c := range calls {
-		jobs[i] = &processJob{c: c, s: s, starter: st, out: out, line: lineR}
+		jobs[i] = &processJob{c: c, s: s, starter: st, out: out, line: lineR, barrier: barrier, first: i < first}
 	}
 	results := schedule(ctx, s.procs, jobs, func() { lineW.Close() }, true)
 	return results, joinErrors(results)

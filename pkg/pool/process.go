@@ -24,6 +24,8 @@ type processJob struct {
 	starter *starter
 	out     *output
 	line    *os.File // the run's start line, the worker's fd 5
+	barrier *os.File // the run's start barrier, the worker's fd 6
+	first   bool     // a first-round call: it crosses the barrier
 
 	cmd          *exec.Cmd
 	toWorker     *os.File      // requests and the start, the worker's fd 3
@@ -48,11 +50,17 @@ func (j *processJob) prepare(ctx context.Context) error {
 	if err := j.startWorker(); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotStarted, err)
 	}
-	go j.send(request{Call: j.c.wire, StartWithin: timeLeft(ctx)})
+	go j.send(request{Call: j.c.wire, StartWithin: timeLeft(ctx), Barrier: j.first})
 	select {
 	case r, ok := <-j.reports:
 		switch {
 		case ok && r.Ready:
+			if j.first {
+				// Go to the barrier: sent once this Ready is handled, so
+				// that the pool is done with it before the worker can be
+				// the last to arrive (protocol.go).
+				j.send(start{Start: true})
+			}
 			return nil
 		case ok:
 			j.reap(ctx)
@@ -82,7 +90,7 @@ func (j *processJob) startWorker() error {
 	}
 	cmd := exec.Command(j.c.worker, workerArg)
 	cmd.Env = append(append(os.Environ(), j.s.env...), channelEnv+"="+channelFDs)
-	cmd.ExtraFiles = []*os.File{reqR, repW, j.line} // fds 3, 4 and 5
+	cmd.ExtraFiles = []*os.File{reqR, repW, j.line, j.barrier} // fds 3, 4, 5 and 6
 	j.stdout, j.errw = j.out.lines(j.s.stdout), j.out.lines(j.s.stderr)
 	cmd.Stdout, cmd.Stderr = j.stdout, j.errw
 	cmd.WaitDelay = waitDelay
@@ -133,9 +141,13 @@ func (j *processJob) send(m any) {
 	}
 }
 
-// signal sends the worker its Start, which it reads when the line opens.
+// signal sends a later call's worker its Start. A first-round worker got
+// its own when it was ready (prepare), and goes when the start barrier
+// opens.
 func (j *processJob) signal() {
-	j.send(start{Start: true})
+	if !j.first {
+		j.send(start{Start: true})
+	}
 }
 
 // run waits for the call's end and the worker's exit.

@@ -8,33 +8,47 @@ package pool
 // the caller's, line by line. The call itself travels on more pipes, never
 // on stdout (the call's own output goes there, and an interpreter may print
 // warnings there): the worker reads the pool's messages on file descriptor
-// 3, writes its own on 4 and waits at the start line on 5; the environment
-// variable GOLOCKS_POOL_CHANNEL=3,4,5 tells it so. Each message is one line
-// of JSON:
+// 3, writes its own on 4, and waits to start on 5 and 6 (below); the
+// environment variable GOLOCKS_POOL_CHANNEL=3,4,5,6 tells it so. Each
+// message is one line of JSON:
 //
-//	pool   -> worker   request    {"Call": {...}, "StartWithin": ns}
+//	pool   -> worker   request    {"Call": {...}, "StartWithin": ns, "Barrier": true}
 //	worker -> pool     report     {"Ready": true}, or {"Err": "..."} if it cannot make the call
-//	pool   -> worker   start      {"Start": true}, then the start line opens
+//	pool   -> worker   start      {"Start": true}
 //	worker -> pool     report     {"Done": true}, with "Err" or "Panic" if the call failed
 //
-// The start line is descriptor 5: the read end of one pipe that all the
-// workers of a run share, and that stays empty. A ready worker watches it
-// until it reads as ended, which it does for all of them at the same
-// moment: when the pool closes its write end, once every worker of the
-// round is ready and has its Start. Then each reads its Start and makes the
-// call. It watches by polling without sleeping, for a bounded time
-// (spinWait), and only then asleep: a sleeping process takes a while to
-// wake (up to a millisecond on a virtual machine whose idle processor must
-// be woken first), not the same while for each, and the first would be done
-// with its first steps before the last one woke. (Two workers of
-// workbook.Work on 2 cores at a load of 8 both found no file in about half
-// the trials when they watched awake, one in five when each was sent its
-// start in turn.) A worker that comes later (a run with more calls than processes) finds the
-// line open and waits only for its Start.
+// The first round of a run (its first Procs calls) starts at the same
+// moment, once every one of its workers is ready: the start barrier,
+// descriptor 6, a word of memory the pool shares with its workers (a memfd
+// on Linux). The pool sets it to the number of first-round calls and says
+// in each first-round request that the worker is to cross it (Barrier).
+// A ready worker reports Ready and waits for its Start, which the pool
+// sends once it has handled that Ready; then it takes one off the word and
+// goes when the word reaches 0, the last to take one off at once. So the
+// release is done by the last worker to get ready, on its own processor,
+// and the others see it within a memory access; the pool, which has done
+// its part before, takes no part in it. (When the pool itself opened the
+// start line for them once all were ready, it needed a processor at that
+// moment: on a 2-core machine one of two workers was then not running, and
+// crossed 0.1 to 1 ms after the other, time enough for the other to write
+// the counter file. Two notebook workers running the workbook's work both
+// found no file in 9 of 20 runs then, in 17 of 30 with the barrier; the
+// rest lose a processor to something else at the wrong moment.)
+//
+// A waiting worker watches the word without sleeping for a bounded time
+// (spinWait), then sleeps on the start line, descriptor 5: the read end of
+// a pipe that all the run's workers share and that stays empty, which the
+// pool closes once the whole first round has reported Ready (or when it
+// dies). Then it goes once the word is 0, or not at all if the pool is
+// gone (its request pipe ends). A worker that never gets ready leaves the
+// word above 0: the pool calls the run off and kills the others. A later
+// call (a run with more calls than processes) does not cross the barrier:
+// its worker reports Ready, finds the line long open, and goes at its
+// Start, which the pool sends at once.
 //
 // If the pool goes away before the start, its ends of the pipes close: the
-// line reads as ended, but no Start follows, and the worker exits without
-// making the call. The worker's exit status follows one rule (see Serve):
+// line reads as ended, but no Start follows (or the barrier never opens),
+// and the worker exits without making the call. The worker's exit status follows one rule (see Serve):
 // 0 the call returned nil, 1 it failed, 2 it was never made.
 
 import (
@@ -54,14 +68,15 @@ type Call struct {
 	Args  []json.RawMessage // the arguments, JSON, in order (the count first)
 }
 
-// channelEnv names the worker's pipes: "3,4,5", the pool's messages, the
-// worker's reports, the start line.
+// channelEnv names the worker's descriptors: "3,4,5,6", the pool's
+// messages, the worker's reports, the start line, the start barrier.
 const (
 	channelEnv     = "GOLOCKS_POOL_CHANNEL"
-	channelFDs     = "3,4,5"
+	channelFDs     = "3,4,5,6"
 	requestFD      = 3
 	reportFD       = 4
 	lineFD         = 5
+	barrierFD      = 6
 	workerArg      = "worker"
 	requestTimeout = DefaultTimeout // how long a worker waits for its request
 )
@@ -71,23 +86,25 @@ const (
 type request struct {
 	Call        Call
 	StartWithin time.Duration
+	Barrier     bool `json:",omitempty"` // a first-round call: after the Start, cross the start barrier
 }
 
-// A start is the pool's second message: cross the start line when it opens.
+// A start is the pool's second message: go (a first-round call: to the
+// start barrier).
 type start struct {
 	Start bool
 }
 
-// spinWait is how long a ready worker watches the start line without
-// sleeping; then it sleeps until the line opens. Workers of one run are
-// ready within a few milliseconds of each other, unless the machine is too
-// busy for them to start together anyway.
+// spinWait is how long a ready worker watches the start barrier without
+// sleeping; then it sleeps until the start line opens. Workers of one run
+// are ready within a few milliseconds of each other, unless the machine is
+// too busy for them to start together anyway.
 const spinWait = 50 * time.Millisecond
 
 // A report is a worker's message: Ready or Done, or neither with Err set
 // when the call cannot be made.
 type report struct {
-	Ready bool   `json:",omitempty"` // found the function, rebuilt the arguments: watching the start line
+	Ready bool   `json:",omitempty"` // found the function, rebuilt the arguments: waiting to start
 	Done  bool   `json:",omitempty"` // the call ended; Err or Panic if it failed
 	Err   string `json:",omitempty"` // the error the call returned, or why it cannot be made
 	Panic string `json:",omitempty"` // what the call panicked with

@@ -50,25 +50,7 @@ func Serve(find func(Call) (reflect.Value, error)) int {
 		ch.send(report{Err: err.Error()})
 		return exitNotMade
 	}
-	if err := ch.send(report{Ready: true}); err != nil {
-		return exitNotMade
-	}
-	// The start line (protocol.go): watch it until it opens, then read
-	// the Start, which the pool wrote before it opened the line (or writes
-	// now, to a worker that came later). If the pool gives up it kills
-	// this process; if it dies the line opens with no Start after it, and
-	// the call is not made. Both waits poll on this goroutine's own
-	// thread, so the call starts the moment the line opens. Nothing came
-	// after the request before Ready, so the decoder holds no byte of the
-	// Start, and poll sees them all.
-	if err := awaitLine(lineFD, req.StartWithin); err != nil {
-		return exitNotMade
-	}
-	if err := waitReadable(requestFD, req.StartWithin); err != nil {
-		return exitNotMade
-	}
-	var st start
-	if err := ch.dec.Decode(&st); err != nil || !st.Start {
+	if !ch.start(req) {
 		return exitNotMade
 	}
 
@@ -157,7 +139,44 @@ func FindIn(funcs map[string]any) func(Call) (reflect.Value, error) {
 	}
 }
 
-// A channel is the worker's end of the two pipes to its pool.
+// start reports Ready and waits until the call may be made (protocol.go):
+// a first-round call once the start barrier opens, a later one when its
+// Start comes. False says the call is not to be made: the pool went away
+// or gave up. Every wait polls on this goroutine's own thread, so that the
+// call starts the moment it may.
+func (c *channel) start(req request) bool {
+	if req.Barrier {
+		b, err := openBarrier(barrierFD)
+		if err != nil {
+			c.send(report{Err: fmt.Sprintf("the start barrier: %v", err)})
+			return false
+		}
+		defer b.close()
+		if err := c.send(report{Ready: true}); err != nil {
+			return false
+		}
+		return c.started(req) && (b.arrive() || b.await(lineFD, requestFD, req.StartWithin))
+	}
+	// A later call: the line is long open, and the Start comes at once.
+	if err := c.send(report{Ready: true}); err != nil {
+		return false
+	}
+	return awaitLine(lineFD, req.StartWithin) == nil && c.started(req)
+}
+
+// started waits for the pool's Start, which comes at once or never: if the
+// pool gives up it kills this process; if it dies the request pipe ends
+// with no Start. Nothing came after the request before Ready, so the
+// decoder holds no byte of the Start, and poll sees them all.
+func (c *channel) started(req request) bool {
+	if err := waitReadable(requestFD, req.StartWithin); err != nil {
+		return false
+	}
+	var st start
+	return c.dec.Decode(&st) == nil && st.Start
+}
+
+// A channel is the worker's end of the pipes to its pool.
 type channel struct {
 	in   *os.File
 	dec  *json.Decoder
@@ -176,6 +195,9 @@ func openChannel() (*channel, error) {
 		if err := claimPipe(fd); err != nil {
 			return nil, fmt.Errorf("not started by a pool: file descriptor %d: %w", fd, err)
 		}
+	}
+	if err := claimBarrier(barrierFD); err != nil {
+		return nil, fmt.Errorf("not started by a pool: file descriptor %d: %w", barrierFD, err)
 	}
 	in, out := os.NewFile(requestFD, "pool requests"), os.NewFile(reportFD, "pool reports")
 	return &channel{in: in, dec: json.NewDecoder(in), out: out, line: os.NewFile(lineFD, "start line")}, nil

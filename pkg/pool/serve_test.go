@@ -5,6 +5,7 @@ package pool_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -34,7 +35,7 @@ func TestServeByHand(t *testing.T) {
 
 	// The channel's variable without the pipes is no pool either.
 	cmd = exec.Command(os.Args[0], "worker")
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOLOCKS_POOL_CHANNEL=3,4,5")
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOLOCKS_POOL_CHANNEL=3,4,5,6")
 	stderr.Reset()
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "file descriptor 3") {
@@ -58,6 +59,13 @@ func TestServeProtocol(t *testing.T) {
 		b, _ := json.Marshal(map[string]any{"Call": map[string]any{"Func": name(f), "Args": rawArgs(args)}, "StartWithin": 60e9})
 		return string(b)
 	}
+	// A first-round call: after its Start it crosses the start barrier,
+	// which speak sets to 1 (this worker alone: it goes at once) or, with
+	// "wait", to 2.
+	first := func(f any, args ...string) string {
+		b, _ := json.Marshal(map[string]any{"Call": map[string]any{"Func": name(f), "Args": rawArgs(args)}, "StartWithin": 60e9, "Barrier": true})
+		return string(b)
+	}
 	cases := []struct {
 		name     string
 		messages []string // the pool's lines
@@ -76,6 +84,11 @@ func TestServeProtocol(t *testing.T) {
 		{"bad args", []string{call(touch, `"one"`, `"x"`)}, []string{`{"Err":"` + name(touch) + `: argument 1 (\"one\"): json: cannot unmarshal string`}, 2, false},
 		{"arg count", []string{call(touch, "1")}, []string{`{"Err":"` + name(touch) + ` takes (int, string), not 1 arguments"}`}, 2, false},
 		{"garbage", []string{`{"Call":`}, []string{`{"Err":"no call from the pool: unexpected EOF"}`}, 2, false},
+		// The last of the first round to get ready goes, with no Start.
+		{"barrier", []string{first(touch, "1", `"`+touched+`"`), `{"Start":true}`}, []string{`{"Ready":true}`, `{"Done":true}`}, 0, true},
+		// Another first-round worker never gets ready, and the pool goes
+		// away: the line opens, the barrier stays shut.
+		{"barrier shut", []string{"wait", first(touch, "1", `"`+touched+`"`), `{"Start":true}`, "die"}, []string{`{"Ready":true}`}, 2, false},
 	}
 	for _, c := range cases {
 		os.Remove(touched)
@@ -106,13 +119,28 @@ func rawArgs(args []string) []json.RawMessage {
 	return raw
 }
 
-// speak starts a worker with the pool's three pipes and writes each
+// speak starts a worker with the pool's three pipes and its start barrier
+// (set to 1, or to 2 if the first message is "wait") and writes each
 // message, reading the worker's answer to the request (Ready or an error)
 // before the next; the message "die" closes the pool's ends, as a pool that
 // died would. Then it opens the start line, and after anything but a Start
 // says no more. It returns the worker's reports and exit status.
 func speak(t *testing.T, messages []string) ([]string, int) {
 	t.Helper()
+	word := uint32(1)
+	if messages[0] == "wait" {
+		word, messages = 2, messages[1:]
+	}
+	barrier, err := os.CreateTemp(t.TempDir(), "barrier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer barrier.Close()
+	var b [4096]byte
+	binary.NativeEndian.PutUint32(b[:], word)
+	if _, err := barrier.Write(b[:]); err != nil {
+		t.Fatal(err)
+	}
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -127,8 +155,8 @@ func speak(t *testing.T, messages []string) ([]string, int) {
 	}
 	defer lineR.Close()
 	cmd := exec.Command(os.Args[0], "worker")
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOLOCKS_POOL_CHANNEL=3,4,5")
-	cmd.ExtraFiles = []*os.File{reqR, repW, lineR}
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOLOCKS_POOL_CHANNEL=3,4,5,6")
+	cmd.ExtraFiles = []*os.File{reqR, repW, lineR, barrier}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

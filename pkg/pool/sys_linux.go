@@ -2,7 +2,12 @@
 
 package pool
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
 
 // sysProcAttr puts a worker in a process group of its own, so that the pool
 // can kill it with everything it started (kill(-pid)), and asks Linux to
@@ -15,4 +20,13 @@ import "syscall"
 // that the parent did not die before the signal was armed.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// barrierFile is a memfd: memory with a file descriptor, in no folder.
+func barrierFile() (*os.File, error) {
+	fd, err := unix.MemfdCreate("golocks-start-barrier", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "start barrier"), nil
 }

@@ -26,3 +26,14 @@ func claimPipe(fd int) error { return errors.New("worker processes need Unix") }
 func awaitLine(fd int, d time.Duration) error { return errors.New("worker processes need Unix") }
 
 func waitReadable(fd int, d time.Duration) error { return errors.New("worker processes need Unix") }
+
+// newBarrier makes no barrier: no worker process starts here.
+func newBarrier(n int) (*os.File, error) { return nil, nil }
+
+type barrier struct{}
+
+func openBarrier(fd int) (*barrier, error)                           { return nil, errors.New("worker processes need Unix") }
+func (b *barrier) arrive() bool                                      { return false }
+func (b *barrier) await(lineFD, requestFD int, d time.Duration) bool { return false }
+func (b *barrier) close()                                            {}
+func claimBarrier(fd int) error                                      { return errors.New("worker processes need Unix") }
