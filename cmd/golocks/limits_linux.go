@@ -37,10 +37,13 @@ func threadRoom() (room int, why string, limited bool) {
 		return 0, "", false
 	}
 	limit := int(min(lim.Cur, 1<<31))
-	used := tasksOf(uid)
-	room = (limit - used - reservedThreads()) / threadsPerWorker()
-	return room, fmt.Sprintf("this user may run %d processes and threads (ulimit -u) and runs %d; each worker takes up to %d",
-		limit, used, threadsPerWorker()), true
+	// This process's own threads come and go with the Go runtime's needs
+	// (more on a busy machine): counted as their bound, reservedThreads,
+	// so that the cap does not move from one run to the next.
+	others := max(tasksOf(uid)-ownThreads(), 0)
+	room = (limit - others - reservedThreads()) / threadsPerWorker()
+	return room, fmt.Sprintf("this user may run %d processes and threads (ulimit -u) and runs %d besides this one; each worker takes up to %d",
+		limit, others, threadsPerWorker()), true
 }
 
 // threadsPerWorker is how many threads (which count as processes against
@@ -51,10 +54,25 @@ func threadsPerWorker() int {
 	return runtime.GOMAXPROCS(0) + 6
 }
 
-// reservedThreads is what this process itself may still need beyond the
-// threads it has when it checks.
+// reservedThreads is what this process itself may need: the threads it
+// has when it checks (about GOMAXPROCS + 3) and as many again.
 func reservedThreads() int {
-	return runtime.GOMAXPROCS(0) + 8
+	return 2*runtime.GOMAXPROCS(0) + 10
+}
+
+// ownThreads is how many threads this process has now.
+func ownThreads() int {
+	b, err := regular.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(line, []byte("Threads:")); ok {
+			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
+			return n
+		}
+	}
+	return 0
 }
 
 // fdsPerWorker is how many descriptors this process holds for one worker:
