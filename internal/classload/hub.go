@@ -397,6 +397,10 @@ func (c *Class) stopHub() error {
 	}
 }
 
+// sweepGrace bounds how long the students' processes may take to end once
+// the hub has stopped.
+const sweepGrace = 5 * time.Second
+
 // stopProxy stops the proxy named by the hub's pid file, if it still runs
 // (the hub stops it when it stops cleanly).
 func stopProxy(pidFile string) error {
@@ -424,8 +428,14 @@ func stopProxy(pidFile string) error {
 }
 
 // sweep kills, by pid, every process left of the given users (servers,
-// kernels, workers the hub did not stop), and says which there were.
+// kernels, workers the hub did not stop), and says which there were. It
+// first gives them sweepGrace to end on their own: a kernel's children
+// (its workers, its private redis-server) are killed when the kernel dies,
+// and on a loaded machine that takes a moment after the hub is gone.
 func sweep(uids []int) error {
+	for deadline := time.Now().Add(sweepGrace); time.Now().Before(deadline) && len(processesOf(uids)) > 0; {
+		time.Sleep(100 * time.Millisecond)
+	}
 	var left []string
 	for round := 0; round < 20; round++ {
 		procs := processesOf(uids)
