@@ -399,7 +399,7 @@ func writeReport(w io.Writer, rep report, base *report) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Times are the run's elapsed_s (worker start to finish, as each tool reports it) divided by the increments asked for.")
 		fmt.Fprintln(w, "Python ÷ golocks > 1: golocks is faster. lost: every run's lost updates, the warm-up first.")
-		fmt.Fprintln(w, "System calls: per increment, each side run twice at a tenth and a fifth of its counts under perf (or strace), the difference divided by the difference in increments (process starts left out).")
+		fmt.Fprintln(w, "System calls: per increment, each side run twice under perf (or strace), at a tenth and a fifth of its counts (off tmpfs, half and all of them), the difference divided by the difference in increments (process starts left out).")
 		fmt.Fprintln(w, "Floors:")
 		for _, f := range floorLegend {
 			fmt.Fprintf(w, "- %s: %s\n", f.name, f.text)

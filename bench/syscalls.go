@@ -16,7 +16,8 @@ import (
 // microseconds they explain most of a locked increment's time, and unlike
 // the time they do not depend on the load of a shared machine. Each side of
 // an experiment is run twice, smaller (experiment.Scaled with counts ÷ 10
-// and ÷ 5), under a counter that sees the process and all its children;
+// and ÷ 5 on tmpfs, ÷ 2 and ÷ 1 on the slower file systems, whose rows are
+// already scaled down), under a counter that sees the process and all its children;
 // the difference between the two counts, divided by the difference in
 // increments, leaves out everything a run does once (process starts, the
 // Go runtime and Python's imports).
@@ -145,6 +146,14 @@ func countSyscalls(t tools, c *syscallCounter, e experiment) (map[string]float64
 		return nil, nil
 	}
 	small, large := e.Scaled(10), e.Scaled(5)
+	if !e.Tmpfs {
+		// Off tmpfs the rows already run a tenth of the increments
+		// (-slow-scale), each ten times slower: a tenth of that left a
+		// difference of a few hundred increments, which the Go runtime's
+		// own calls over a longer run (its timers, threads woken around a
+		// blocking flock) drowned, down to negative counts.
+		small, large = e.Scaled(2), e.Scaled(1)
+	}
 	per := map[string]float64{}
 	for i, s := range small {
 		l := large[i]
