@@ -45,7 +45,7 @@ func TestNotebooks(t *testing.T) {
 			t.Run(copy+"/"+strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
 				cells := runNotebook(t, k, filepath.Join(copy, name))
 				Check(t, copy, name, cells, EveryCell)
-				CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join("solution", name)))
+				CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join("solution", name)), EveryCell)
 			})
 		}
 	}

@@ -152,7 +152,7 @@ func (j *jupyter) runAll(t *testing.T, nb *tab, copy, name string) {
 	}
 	cells := onThePage(t, st, saved)
 	notebooks.Check(t, copy, name, cells, notebooks.RunAll)
-	notebooks.CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join(j.root, "notebooks", "solution", name)))
+	notebooks.CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join(j.root, "notebooks", "solution", name)), notebooks.RunAll)
 	if !t.Failed() {
 		t.Logf("%d code cells on the page, %d pictures rendered; screenshot %s", len(cells), st.rendered(), shot)
 	}
@@ -193,8 +193,11 @@ func (j *jupyter) interrupt(t *testing.T, nb *tab) {
 	}
 
 	nb.typeCell(t, 3, "survivor")
-	st = nb.waitNotebook(t, "the cell after the interrupt run", kernelStartLimit, func(s *notebookState) bool {
-		return s.idle() && s.running() == 0 && len(s.Cells) >= 3 && s.Cells[2].count() > 0 || s.Dialog != ""
+	// Its output, not only its count: the reply (which sets the count) and
+	// the output come on different sockets, and the reply may come first.
+	st = nb.waitNotebook(t, "the cell after the interrupt run, with its output", kernelStartLimit, func(s *notebookState) bool {
+		return s.idle() && s.running() == 0 && len(s.Cells) >= 3 && s.Cells[2].count() > 0 &&
+			(strings.TrimSpace(s.Cells[2].Text) != "" || s.Cells[2].Errors != "") || s.Dialog != ""
 	})
 	if st.Dialog != "" {
 		t.Fatalf("running the cell after the interrupt%s", says(st))
