@@ -138,7 +138,7 @@ func notebookCells(pkgs []string) []cell {
 	"time"
 )
 
-func show(args ...interface{}) { fmt.Println(args...) }
+func show(args ...any) { fmt.Println(args...) }
 show("ready")`, wants("ready")},
 
 		{"no-go", `if p, err := exec.LookPath("go"); err != nil {

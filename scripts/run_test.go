@@ -120,7 +120,7 @@ func TestMakeRun(t *testing.T) {
 	"github.com/golocks/golocks/pkg/pool"
 )
 
-func show(args ...interface{}) { fmt.Println(args...) }
+func show(args ...any) { fmt.Println(args...) }
 
 dir := %q
 errW := workbook.Work(500, dir+"/serial.txt")

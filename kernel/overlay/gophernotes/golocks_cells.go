@@ -81,12 +81,12 @@ func (t *cellTracker) page(text string) {
 }
 
 // payload is the execute_reply payload of an ended cell: its pages.
-func (c *runningCell) payload() []interface{} {
-	p := []interface{}{}
+func (c *runningCell) payload() []any {
+	p := []any{}
 	for _, text := range c.pages {
-		p = append(p, map[string]interface{}{
+		p = append(p, map[string]any{
 			"source": "page",
-			"data":   map[string]interface{}{"text/plain": text},
+			"data":   map[string]any{"text/plain": text},
 			"start":  0,
 		})
 	}

@@ -38,12 +38,12 @@ func (g *golocks) complete(r msgReceipt) {
 	if matches == nil {
 		start, matches = pos, []string{}
 	}
-	reply(r, "complete_reply", map[string]interface{}{
+	reply(r, "complete_reply", map[string]any{
 		"status":       "ok",
 		"matches":      matches,
 		"cursor_start": utf8.RuneCountInString(code[:start]),
 		"cursor_end":   cursor,
-		"metadata":     map[string]interface{}{},
+		"metadata":     map[string]any{},
 	})
 }
 

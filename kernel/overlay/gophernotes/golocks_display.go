@@ -26,7 +26,7 @@ var binaryTypes = []string{MIMETypePNG, MIMETypeJPEG, "image/gif", MIMETypePDF}
 
 // plainText is the text/plain of a MIME bundle: a short description of its
 // image or other binary data, or fmt.Sprint(arg) when it has none.
-func plainText(bundle MIMEMap, arg interface{}) string {
+func plainText(bundle MIMEMap, arg any) string {
 	for _, mime := range binaryTypes {
 		if b, ok := bundle[mime].([]byte); ok {
 			return describeBytes(mime, b)
@@ -63,6 +63,6 @@ func describeBytes(mime string, b []byte) string {
 // redrawn in a loop does not flicker).
 func (g *golocks) clearOutput(wait bool) {
 	if c := g.cells.running.Load(); c != nil {
-		c.receipt.Publish("clear_output", map[string]interface{}{"wait": wait})
+		c.receipt.Publish("clear_output", map[string]any{"wait": wait})
 	}
 }

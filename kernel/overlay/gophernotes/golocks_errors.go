@@ -38,13 +38,13 @@ const (
 // A cellError is a panic doEval recovered, with what it was doing then.
 type cellError struct {
 	stage evalStage
-	value interface{}
+	value any
 	stack string // compiled frames the panic came from, for stageRun
 }
 
 // newCellError is called in doEval's deferred recover, on the panicking
 // stack, which is why it can still see the frames the panic came from.
-func newCellError(stage evalStage, value interface{}) error {
+func newCellError(stage evalStage, value any) error {
 	e := &cellError{stage: stage, value: value}
 	if stage == stageRun {
 		e.stack = compiledFrames(string(debug.Stack()))

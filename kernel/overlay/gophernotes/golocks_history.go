@@ -40,7 +40,7 @@ func (h *history) add(line int, input, output string) {
 // sessions count back from this one, which is the only one there is) or
 // "search" (cells whose code matches a glob pattern, optionally unique,
 // the last n).
-func (h *history) reply(req map[string]interface{}) map[string]interface{} {
+func (h *history) reply(req map[string]any) map[string]any {
 	h.mu.Lock()
 	entries := append([]historyEntry(nil), h.entries...)
 	h.mu.Unlock()
@@ -82,19 +82,19 @@ func (h *history) reply(req map[string]interface{}) map[string]interface{} {
 			picked = last(picked, n)
 		}
 	}
-	list := make([]interface{}, 0, len(picked))
+	list := make([]any, 0, len(picked))
 	for _, e := range picked {
-		var item interface{} = e.input
+		var item any = e.input
 		if output {
-			var out interface{} // null when the cell showed no result
+			var out any // null when the cell showed no result
 			if e.output != "" {
 				out = e.output
 			}
-			item = []interface{}{e.input, out}
+			item = []any{e.input, out}
 		}
-		list = append(list, []interface{}{historySession, e.line, item})
+		list = append(list, []any{historySession, e.line, item})
 	}
-	return map[string]interface{}{"status": "ok", "history": list}
+	return map[string]any{"status": "ok", "history": list}
 }
 
 func last(entries []historyEntry, n int) []historyEntry {

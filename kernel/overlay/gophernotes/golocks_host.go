@@ -44,7 +44,7 @@ func (h host) Context() context.Context {
 // function value with each declared function's, now: after a cell redefines
 // `work`, the old value matches nothing. A closure, a method value or a
 // compiled function matches nothing.
-func (h host) Lookup(f interface{}) (cell.Func, bool) {
+func (h host) Lookup(f any) (cell.Func, bool) {
 	name, decls, ok := h.g.decls.lookup(f)
 	if !ok {
 		return cell.Func{}, false
@@ -176,7 +176,7 @@ func offset(fset *etoken.FileSet, pos token.Pos) int {
 }
 
 // lookup finds the declared function whose value is f's.
-func (d *declarations) lookup(f interface{}) (name string, decls []string, ok bool) {
+func (d *declarations) lookup(f any) (name string, decls []string, ok bool) {
 	if f == nil {
 		return "", nil, false
 	}
@@ -200,6 +200,6 @@ func (d *declarations) lookup(f interface{}) (name string, decls []string, ok bo
 // value's pointer, which tells two functions of one signature apart (a
 // func's reflect Pointer() is its code, shared by every function gomacro
 // builds the same way).
-func funcData(f interface{}) unsafe.Pointer {
+func funcData(f any) unsafe.Pointer {
 	return (*[2]unsafe.Pointer)(unsafe.Pointer(&f))[1]
 }

@@ -61,16 +61,16 @@ func (g *golocks) inspect(r msgReceipt) {
 	if v, ok := c["cursor_pos"].(float64); ok {
 		cursor = int(v)
 	}
-	data := map[string]interface{}{}
+	data := map[string]any{}
 	text, found := g.docFor(nameAt(code, byteOffset(code, cursor)))
 	if found {
 		data["text/plain"] = text
 	}
-	reply(r, "inspect_reply", map[string]interface{}{
+	reply(r, "inspect_reply", map[string]any{
 		"status":   "ok",
 		"found":    found,
 		"data":     data,
-		"metadata": map[string]interface{}{},
+		"metadata": map[string]any{},
 	})
 }
 

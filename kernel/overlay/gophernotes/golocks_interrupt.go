@@ -115,14 +115,14 @@ func rebindStoppable(g *golocks) {
 		}
 		panic(exitError{1})
 	}
-	bind("log", "Fatal", func(v ...interface{}) { fatal(fmt.Sprint(v...)) })
-	bind("log", "Fatalf", func(format string, v ...interface{}) { fatal(fmt.Sprintf(format, v...)) })
-	bind("log", "Fatalln", func(v ...interface{}) { fatal(fmt.Sprintln(v...)) })
+	bind("log", "Fatal", func(v ...any) { fatal(fmt.Sprint(v...)) })
+	bind("log", "Fatalf", func(format string, v ...any) { fatal(fmt.Sprintf(format, v...)) })
+	bind("log", "Fatalln", func(v ...any) { fatal(fmt.Sprintln(v...)) })
 }
 
 // rebind replaces, for interpreted code, the function name of the bound
 // package pkg with f. Call it before any cell imports pkg.
-func rebind(pkg, name string, f interface{}) {
+func rebind(pkg, name string, f any) {
 	if p, ok := imports.Packages[pkg]; ok {
 		p.Binds[name] = reflect.ValueOf(f)
 	}
@@ -196,7 +196,7 @@ func (g *golocks) restart(c *runningCell) {
 	c.receipt.PublishWriteStream(StreamStderr, msg)
 	ename, evalue, traceback := "interrupt", "the cell could not be stopped: the kernel restarts", []string{"interrupt: the cell could not be stopped: the kernel restarts"}
 	c.receipt.PublishExecutionError(ename, evalue, traceback)
-	reply(c.receipt, "execute_reply", map[string]interface{}{
+	reply(c.receipt, "execute_reply", map[string]any{
 		"status": "error", "ename": ename, "evalue": evalue, "traceback": traceback,
 		"execution_count": c.count,
 	})

@@ -112,7 +112,7 @@ func waitOutput(writers *sync.WaitGroup) {
 
 // renderResults is autoRenderResults, with a panic in the student's
 // rendering methods returned as the cell's error.
-func (kernel *Kernel) renderResults(vals []interface{}, types []xreflect.Type) (data Data, err error) {
+func (kernel *Kernel) renderResults(vals []any, types []xreflect.Type) (data Data, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = newCellError(stageRun, r)

@@ -46,7 +46,7 @@ func (g *golocks) guarded(f func()) func() {
 
 // goroutinePanic is gomacro's GoPanic: it reports the panic of a goroutine
 // a cell started, which then ends; the kernel lives on.
-func (g *golocks) goroutinePanic(value interface{}) {
+func (g *golocks) goroutinePanic(value any) {
 	msg := fmt.Sprintf("panic in a goroutine: %v\n"+
 		"(that goroutine stopped; the kernel and your variables are fine)\n", value)
 	log.Print("golocks: " + msg)

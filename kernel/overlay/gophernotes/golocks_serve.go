@@ -80,7 +80,7 @@ func (g *golocks) handleControl(r msgReceipt) {
 	switch r.Msg.Header.MsgType {
 	case "interrupt_request":
 		g.interrupt()
-		reply(r, "interrupt_reply", map[string]interface{}{"status": "ok"})
+		reply(r, "interrupt_reply", map[string]any{"status": "ok"})
 	case "shutdown_request":
 		g.shutdown(r)
 	case "kernel_info_request":
@@ -109,7 +109,7 @@ func (g *golocks) shutdown(r msgReceipt) {
 func (g *golocks) replyAborted(r msgReceipt) {
 	r.PublishKernelStatus(kernelBusy)
 	defer r.PublishKernelStatus(kernelIdle)
-	reply(r, "execute_reply", map[string]interface{}{"status": "aborted"})
+	reply(r, "execute_reply", map[string]any{"status": "aborted"})
 }
 
 // abortQueued aborts the execute requests waiting in the shell queue, after
@@ -124,10 +124,10 @@ func (g *golocks) abortQueued() {
 // requestFailed answers a shell request whose handling panicked (a request
 // without a field it needs, or a bug of ours) with an error reply, and logs
 // it: the kernel goes on with the next request.
-func (g *golocks) requestFailed(r msgReceipt, p interface{}) {
+func (g *golocks) requestFailed(r msgReceipt, p any) {
 	log.Printf("golocks: %s failed: %v\n%s", r.Msg.Header.MsgType, p, debug.Stack())
 	evalue := fmt.Sprint(p)
-	c := map[string]interface{}{
+	c := map[string]any{
 		"status": "error", "ename": "request error", "evalue": evalue,
 		"traceback": []string{"request error: " + evalue},
 	}
@@ -138,17 +138,17 @@ func (g *golocks) requestFailed(r msgReceipt, p interface{}) {
 }
 
 // content is a request's content as a map (empty if it is not one).
-func content(r msgReceipt) map[string]interface{} {
-	c, _ := r.Msg.Content.(map[string]interface{})
+func content(r msgReceipt) map[string]any {
+	c, _ := r.Msg.Content.(map[string]any)
 	if c == nil {
-		c = map[string]interface{}{}
+		c = map[string]any{}
 	}
 	return c
 }
 
 // reply sends a reply and logs a failure: a reply that cannot be sent has
 // nobody else to tell.
-func reply(r msgReceipt, msgType string, c interface{}) {
+func reply(r msgReceipt, msgType string, c any) {
 	if err := r.Reply(msgType, c); err != nil {
 		log.Printf("golocks: sending %s: %v", msgType, err)
 	}

@@ -90,7 +90,7 @@ func workerInterp() *interp.Interp {
 	// A panic in a goroutine the function starts: say so on stderr and
 	// exit with the status the Go runtime would (2), without its trace of
 	// interpreter internals.
-	ir.Comp.GoPanic = func(value interface{}) {
+	ir.Comp.GoPanic = func(value any) {
 		fmt.Fprintf(os.Stderr, "panic in a goroutine: %v\n", value)
 		os.Exit(2)
 	}
