@@ -43,8 +43,9 @@ package pool
 // gone (its request pipe ends). A worker that never gets ready leaves the
 // word above 0: the pool calls the run off and kills the others. A later
 // call (a run with more calls than processes) does not cross the barrier:
-// its worker reports Ready, finds the line long open, and goes at its
-// Start, which the pool sends at once.
+// its worker reports Ready and goes at its Start, which the pool sends at
+// once (the line being long open: a later call starts only when a
+// first-round one has ended).
 //
 // If the pool goes away before the start, its ends of the pipes close: the
 // line reads as ended, but no Start follows (or the barrier never opens),

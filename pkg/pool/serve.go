@@ -161,7 +161,7 @@ func (c *channel) start(req request) bool {
 	if err := c.send(report{Ready: true}); err != nil {
 		return false
 	}
-	return awaitLine(lineFD, req.StartWithin) == nil && c.started(req)
+	return c.started(req)
 }
 
 // started waits for the pool's Start, which comes at once or never: if the

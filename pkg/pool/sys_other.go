@@ -23,8 +23,6 @@ func killGroup(pid int) {
 
 func claimPipe(fd int) error { return errors.New("worker processes need Unix") }
 
-func awaitLine(fd int, d time.Duration) error { return errors.New("worker processes need Unix") }
-
 func waitReadable(fd int, d time.Duration) error { return errors.New("worker processes need Unix") }
 
 // newBarrier makes no barrier: no worker process starts here.

@@ -38,22 +38,6 @@ func claimPipe(fd int) error {
 	return nil
 }
 
-// awaitLine waits, at most d, until the start line fd reads as ended: the
-// pool closed it. For spinWait it polls without sleeping, so that it sees
-// the line open the moment it does; then it sleeps until it opens.
-func awaitLine(fd int, d time.Duration) error {
-	start := time.Now()
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	for time.Since(start) < spinWait {
-		if n, err := unix.Poll(fds, 0); err != nil && err != unix.EINTR {
-			return err
-		} else if n > 0 {
-			return nil
-		}
-	}
-	return waitReadable(fd, d-time.Since(start))
-}
-
 // waitReadable waits, at most d, in poll(2) on this goroutine's own thread,
 // until fd can be read without blocking, or reads as ended.
 func waitReadable(fd int, d time.Duration) error {
