@@ -4,10 +4,8 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os/exec"
 	"runtime"
-	"sync"
 	"syscall"
 	"time"
 
@@ -42,9 +40,7 @@ func runShellCommand(outerr OutErr, line string) {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	cmd.WaitDelay = shellWaitDelay
-	var out sync.Mutex // one writer at a time into the cell's streams
-	cmd.Stdout = lockedWriter{&out, outerr.out}
-	cmd.Stderr = lockedWriter{&out, outerr.err}
+	cmd.Stdout, cmd.Stderr = outerr.out, outerr.err
 
 	if err := cmd.Run(); err != nil {
 		// An interrupted cell's error is reported as an interrupt, whatever
@@ -58,15 +54,3 @@ func runShellCommand(outerr OutErr, line string) {
 // shellWaitDelay bounds how long a cell waits for a command's output once
 // the command itself has ended (or been killed).
 const shellWaitDelay = 2 * time.Second
-
-// A lockedWriter serializes writes from a command's two output streams.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
