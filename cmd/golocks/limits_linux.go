@@ -62,17 +62,8 @@ func reservedThreads() int {
 
 // ownThreads is how many threads this process has now.
 func ownThreads() int {
-	b, err := regular.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		if v, ok := bytes.CutPrefix(line, []byte("Threads:")); ok {
-			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
-			return n
-		}
-	}
-	return 0
+	_, threads, _ := procStatus("/proc/self/status")
+	return threads
 }
 
 // fdsPerWorker is how many descriptors this process holds for one worker:
@@ -106,28 +97,32 @@ func fileRoom() (room int, why string, limited bool) {
 func tasksOf(uid int) int {
 	dirs, _ := filepath.Glob("/proc/[0-9]*/status")
 	n := 0
-	want := []byte(strconv.Itoa(uid))
 	for _, d := range dirs {
-		b, err := regular.ReadFile(d)
-		if err != nil {
-			continue // ended meanwhile
-		}
-		var real bool
-		threads := 0
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			line := sc.Bytes()
-			switch {
-			case bytes.HasPrefix(line, []byte("Uid:")):
-				f := bytes.Fields(line[4:])
-				real = len(f) > 0 && bytes.Equal(f[0], want)
-			case bytes.HasPrefix(line, []byte("Threads:")):
-				threads, _ = strconv.Atoi(string(bytes.TrimSpace(line[8:])))
-			}
-		}
-		if real {
+		if real, threads, err := procStatus(d); err == nil && real == uid {
 			n += threads
-		}
+		} // else ended meanwhile, or another user's
 	}
 	return n
+}
+
+// procStatus reads a /proc/PID/status file: the process's real uid and its
+// number of threads.
+func procStatus(path string) (uid, threads int, err error) {
+	b, err := regular.ReadFile(path)
+	if err != nil {
+		return -1, 0, err
+	}
+	uid = -1
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Bytes()
+		if v, ok := bytes.CutPrefix(line, []byte("Uid:")); ok {
+			if f := bytes.Fields(v); len(f) > 0 {
+				uid, _ = strconv.Atoi(string(f[0]))
+			}
+		} else if v, ok := bytes.CutPrefix(line, []byte("Threads:")); ok {
+			threads, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+		}
+	}
+	return uid, threads, nil
 }
