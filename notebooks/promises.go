@@ -103,13 +103,7 @@ func Check(t *testing.T, copy, name string, cells []cell, run Run) {
 // logged, not checked.
 func checkStopped(t *testing.T, cells []cell) []cell {
 	t.Helper()
-	stop := -1
-	for i, c := range cells {
-		if c.HasTag("test") {
-			stop = i
-			break
-		}
-	}
+	stop := firstTestCell(cells)
 	if stop < 0 {
 		t.Fatalf("the student copy has no test cell for Run All to stop at")
 	}
@@ -130,6 +124,17 @@ func checkStopped(t *testing.T, cells []cell) []cell {
 	}
 	t.Logf("Run All stopped at the failed test cell %s: %d cells after it not run, %d run before the kernel stopped them %v", cells[stop].ID, aborted, len(late), late)
 	return cells[:stop+1]
+}
+
+// firstTestCell is the index of the first test cell, where Run All stops
+// a student copy, or -1.
+func firstTestCell(cells []cell) int {
+	for i, c := range cells {
+		if c.HasTag("test") {
+			return i
+		}
+	}
+	return -1
 }
 
 // checkTestCell checks a test cell (tagged "test": it grades the exercise
@@ -165,11 +170,8 @@ func checkTestCell(t *testing.T, copy string, c cell) {
 func CheckPictures(t *testing.T, copy string, cells, solution []cell, run Run) {
 	t.Helper()
 	if run == RunAll && copy == "student" {
-		for i, c := range cells {
-			if c.HasTag("test") {
-				cells = cells[:i+1]
-				break
-			}
+		if stop := firstTestCell(cells); stop >= 0 {
+			cells = cells[:stop+1]
 		}
 	}
 	want := map[string]int{}
