@@ -29,6 +29,8 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY kernel/ kernel/
 COPY pkg/ pkg/
+COPY runtime/ runtime/
+COPY course/ course/
 COPY internal/ internal/
 COPY cmd/ cmd/
 RUN kernel/build.sh build && PREFIX="$KERNEL_PREFIX" kernel/build.sh install

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/pkg/filelock"
-	"github.com/golocks/golocks/pkg/workbook"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,7 +33,7 @@ var steps = []step{
 	{name: "filelock", what: "filelock.Lock + Unlock on one *Lock (flock on a descriptor it keeps open)", run: stepFilelock},
 	{name: "rw", what: "the counter's read and rewrite as the workbook does it: open/read/close, open(O_TRUNC)/write/close", run: stepRW},
 	{name: "rw-in-place", what: "rw, but rewritten in place: open/pwrite/ftruncate(len)/close, never truncated to 0", run: stepRWInPlace},
-	{name: "go-rw", what: "rw with Go's os package as pkg/workbook does it: os.Stat, os.ReadFile, os.WriteFile", run: stepGoRW},
+	{name: "go-rw", what: "rw with Go's os package as course/workbook does it: os.Stat, os.ReadFile, os.WriteFile", run: stepGoRW},
 	{name: "rw+flock", what: "rw under flock on a lock file kept open: the cheapest locked increment", run: stepRWFlock},
 	{name: "rw+flock ×2", what: "the same, 2 processes contending (per increment)", procs: 2},
 	{name: "rw+flock ×8", what: "the same, 8 processes contending (per increment)", procs: 8},
@@ -174,7 +174,7 @@ func stepRWInPlace(d string, n int) error {
 	return checkCount(path, n)
 }
 
-// stepGoRW is the unlocked increment of pkg/workbook (readOrZero and
+// stepGoRW is the unlocked increment of course/workbook (readOrZero and
 // overwrite in work.go), minus its messages.
 func stepGoRW(d string, n int) error {
 	path := filepath.Join(d, "parallel.txt")

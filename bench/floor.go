@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/pkg/shared"
-	"github.com/golocks/golocks/pkg/workbook"
 	"golang.org/x/sys/unix"
 )
 

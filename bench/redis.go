@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golocks/golocks/course/redisserver"
 	"github.com/golocks/golocks/pkg/redislock"
-	"github.com/golocks/golocks/pkg/redisserver"
 )
 
 // The Redis section of the bench (issue 11): the counter in one Redis

@@ -1,6 +1,6 @@
 """The Redis counter in Python's redis client, for `make bench`.
 
-The same loops as `golocks redis --mode incr|lock` (pkg/workbook/redis.go),
+The same loops as `golocks redis --mode incr|lock` (course/workbook/redis.go),
 with the same Redis lock (pkg/redislock: the same Lua scripts, the same
 back-off), so the two can be compared side by side on one server:
 

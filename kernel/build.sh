@@ -21,7 +21,7 @@
 #   3. give the copy the root module's build list, plus our module and the
 #      patched gomacro by path;
 #   4. run kernel/genbind: gomacro "import _b" bindings for every package
-#      under pkg/, for github.com/gofrs/flock, and fresh tables for the
+#      listed in kernel/bindings.txt, for github.com/gofrs/flock, and fresh tables for the
 #      standard-library packages listed in KERNEL_STD (gomacro's own stop at
 #      Go 1.18: no atomic.Int64, errors.Join, sync.OnceFunc, ...);
 #   5. build the kernel (static, CGO_ENABLED=0, -trimpath) and the golocks
@@ -64,6 +64,16 @@ PATCHES=$ROOT/kernel/patches
 OVERLAY=$ROOT/kernel/overlay
 SPEC=$BUILD/$NAME           # the built kernelspec folder
 BIN=$SPEC/bin               # the kernel (also the pool's worker) and the golocks tool
+
+# bound_packages prints the import paths listed in kernel/bindings.txt.
+bound_packages() {
+	local line
+	[ -f "$ROOT/kernel/bindings.txt" ] || die "kernel/bindings.txt is missing"
+	sed -e 's/#.*//' -e 's/[[:space:]]//g' "$ROOT/kernel/bindings.txt" | while read -r line; do
+		[ -n "$line" ] && echo "$MODULE/$line"
+	done
+	return 0
+}
 
 say() { printf 'kernel: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -156,10 +166,11 @@ build() {
 	go mod download
 	GP_VERSION=$(go list -m -f '{{.Version}}' $GOPHERNOTES)
 
-	# Packages compiled into the kernel: every importable package under pkg/
-	# (picked up as they appear), the lock library, and fresh std tables.
+	# Packages compiled into the kernel: the explicit list in
+	# kernel/bindings.txt (what ships to students), the lock library, and
+	# fresh std tables.
 	local ours
-	ours=$(go list -e -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' ./pkg/... 2>/dev/null | grep -v '/internal\(/\|$\)' || true)
+	ours=$(bound_packages)
 	EXTERNAL=github.com/gofrs/flock
 	say "gophernotes $GP_VERSION, packages: $(echo $ours) $EXTERNAL; std: $STD"
 

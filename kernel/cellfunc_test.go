@@ -1,7 +1,7 @@
 package kernel
 
 // The kernel's side of cell functions in processes: cell.Lookup, called
-// from a cell (pkg/cell is compiled into the kernel, as the pool calls it),
+// from a cell (runtime/cell is compiled into the kernel, as the pool calls it),
 // says which top-level notebook function a func value is, and hands over
 // the notebook's declarations so far, for a worker process to interpret.
 
@@ -23,7 +23,7 @@ func TestCellLookup(t *testing.T) {
 	"fmt"
 	"strings"
 
-	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 const rounds = 3
@@ -120,7 +120,7 @@ show("old work", old)`},
 	}
 
 	decls := strings.Join(lookups["work"].decls, "\n")
-	for _, want := range []string{`"github.com/golocks/golocks/pkg/cell"`, "const rounds = 3", "type Count int",
+	for _, want := range []string{`"github.com/golocks/golocks/runtime/cell"`, "const rounds = 3", "type Count int",
 		"var total Count", "// work adds n to total", "func work(n int, path string) error", "func (c Count) Twice() Count",
 		"func show(label string, f any)", "var alias = work", "func sameCell()"} {
 		if !strings.Contains(decls, want) {
@@ -153,8 +153,8 @@ func TestCellFunctionsInProcesses(t *testing.T) {
 	"strconv"
 	"strings"
 
-	"github.com/golocks/golocks/pkg/pool"
-	"github.com/golocks/golocks/pkg/workbook"
+	"github.com/golocks/golocks/runtime/pool"
+	"github.com/golocks/golocks/course/workbook"
 )
 
 // work is the seed's: count to n in a file, reading and writing it each time.

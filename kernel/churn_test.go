@@ -43,7 +43,7 @@ var churnPlan = map[string]any{
 	"time"
 
 	"github.com/golocks/golocks/pkg/filelock"
-	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // work adds n to the count in path, one at a time, under a file lock.

@@ -270,9 +270,9 @@ fmt.Println("returned:", errors.Is(err, cell.ErrInterrupted), err)`},
 	"fmt"
 	"time"
 
-	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/runtime/cell"
 	"github.com/golocks/golocks/pkg/filelock"
-	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/runtime/pool"
 	"github.com/golocks/golocks/pkg/shared"
 )
 

@@ -12,12 +12,13 @@ KERNEL_SPEC := $(KERNEL_BUILD)/$(KERNEL_NAME)
 
 # What the kernel is built from: the pins, the recipe, the patches to
 # gophernotes and gomacro, and the Go code it compiles in (ours under pkg/,
-# internal/ included: pkg/ imports internal/regular; the overlay files under
+# runtime/ and course/ as kernel/bindings.txt lists them, internal/ included:
+# pkg/ imports internal/regular; the overlay files under
 # kernel/; new files are found again on every make run). Nothing changed:
 # make stops here, in well under a second.
-KERNEL_SOURCES := go.mod go.sum kernel/build.sh kernel/kernel.mk kernel/kernel.css \
+KERNEL_SOURCES := go.mod go.sum kernel/build.sh kernel/kernel.mk kernel/kernel.css kernel/bindings.txt \
 	$(wildcard kernel/patches/*/*.patch) \
-	$(shell find pkg internal cmd kernel -name '*.go' -not -name '*_test.go' -not -path '*/testdata/*' 2>/dev/null)
+	$(shell find pkg runtime course internal cmd kernel -name '*.go' -not -name '*_test.go' -not -path '*/testdata/*' 2>/dev/null)
 
 KERNEL_ENV = KERNEL_BUILD='$(abspath $(KERNEL_BUILD))' KERNEL_NAME='$(KERNEL_NAME)' KERNEL_RACE='$(KERNEL_RACE)'
 

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -94,9 +93,9 @@ type cell struct {
 type output = jupytertest.Cell
 
 func testNotebook(t *testing.T, k *jupytertest.Kernel) {
-	pkgs := goList(t, k.Root, "./pkg/...")
-	if len(pkgs) == 0 {
-		t.Fatal("go list ./pkg/... found no packages")
+	pkgs, err := Bindings(filepath.Join(k.Root, "kernel", "bindings.txt"), "github.com/golocks/golocks")
+	if err != nil || len(pkgs) == 0 {
+		t.Fatalf("kernel/bindings.txt: %v, %d packages", err, len(pkgs))
 	}
 	cells := notebookCells(pkgs)
 
@@ -307,23 +306,6 @@ func intAfter(t *testing.T, text, re string) int {
 	}
 	n, _ := strconv.Atoi(m[1])
 	return n
-}
-
-func goList(t *testing.T, root, pattern string) []string {
-	t.Helper()
-	cmd := exec.Command("go", "list", "-f", `{{if ne .Name "main"}}{{.ImportPath}}{{end}}`, pattern)
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list %s: %v", pattern, err)
-	}
-	var pkgs []string
-	for _, p := range strings.Fields(string(out)) {
-		if !strings.Contains(p, "/internal/") && !strings.HasSuffix(p, "/internal") {
-			pkgs = append(pkgs, p)
-		}
-	}
-	return pkgs
 }
 
 // writeNotebook writes cells as an nbformat 4.5 notebook for our kernel.

@@ -44,8 +44,8 @@ func TestProtocol(t *testing.T) {
 	res := runSession(t, k, kernelName, []step{
 		{"control": "kernel_info_request"},
 		{"run": `import (
-	"github.com/golocks/golocks/pkg/chart"
-	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/course/chart"
+	"github.com/golocks/golocks/runtime/pool"
 	"image"
 )
 p := pool.New(2)

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golocks/golocks/course/redisserver"
 	"github.com/golocks/golocks/internal/jupytertest"
 	"github.com/golocks/golocks/internal/redistest"
-	"github.com/golocks/golocks/pkg/redisserver"
 )
 
 // Part 4 against a class's shared server: with REDIS_URL set, the notebook

@@ -116,8 +116,8 @@ func TestMakeRun(t *testing.T) {
 		code := fmt.Sprintf(`import (
 	"fmt"
 
-	"github.com/golocks/golocks/pkg/workbook"
-	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/course/workbook"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 func show(args ...any) { fmt.Println(args...) }

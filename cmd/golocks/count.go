@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/regular"
-	"github.com/golocks/golocks/pkg/pool"
-	"github.com/golocks/golocks/pkg/workbook"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // countCmd runs the workbook's file-counter experiment: one worker process

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golocks/golocks/pkg/pool"
-	"github.com/golocks/golocks/pkg/workbook"
+	"github.com/golocks/golocks/course/workbook"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // A worker killed with SIGKILL while it takes turns on the lock: the pool

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // How much work a run may ask for. Every run starts real processes and is

@@ -1,5 +1,5 @@
 // Command golocks runs the Locks! workbook's experiments from a terminal, and
-// is the worker process that pkg/pool starts.
+// is the worker process that runtime/pool starts.
 //
 // Usage:
 //
@@ -18,7 +18,7 @@
 // expected, got, lost and elapsed_s, the same flags and output as the
 // workbook's Python reference, so the two can be run side by side.
 //
-// worker is not for typing: a pool (pkg/pool) starts it, sends it one call
+// worker is not for typing: a pool (runtime/pool) starts it, sends it one call
 // of a workbook function on a channel of its own, and reads the outcome.
 //
 // What --file may name: the counter is reset (deleted) before the run, so
@@ -63,7 +63,7 @@ const usage = `usage:
                  [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
   golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
   golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
-  golocks worker   (started by pkg/pool, which sends it one call)
+  golocks worker   (started by runtime/pool, which sends it one call)
 `
 
 // A usageError is bad input: reported as one line, exit status 2.

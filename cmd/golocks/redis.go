@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golocks/golocks/pkg/pool"
-	"github.com/golocks/golocks/pkg/redisserver"
-	"github.com/golocks/golocks/pkg/workbook"
+	"github.com/golocks/golocks/course/redisserver"
+	"github.com/golocks/golocks/course/workbook"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // redisResult is result plus what the watch and fenced modes count.

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/course/redisserver"
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/redistest"
-	"github.com/golocks/golocks/pkg/redisserver"
-	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // redisJSON runs `golocks redis ... --json` and decodes its one line,

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/pkg/shared"
-	"github.com/golocks/golocks/pkg/workbook"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 var sharedModes = []string{"racy", "locked", "rawlock", "atomic"}

@@ -10,7 +10,7 @@ import (
 
 // The signals that ask a run to stop: Ctrl-C (SIGINT), kill's default
 // (SIGTERM) and a closed terminal (SIGHUP). The workers are in process
-// groups of their own (pkg/pool), so Ctrl-C in a terminal reaches golocks
+// groups of their own (runtime/pool), so Ctrl-C in a terminal reaches golocks
 // alone; golocks then stops them, removes what the run created, says so in
 // one line and exits 128 + the signal's number, as a shell reports a
 // process a signal ended (130, 143, 129). SIGKILL cannot be caught: the

@@ -3,11 +3,11 @@ package main
 import (
 	"io"
 
-	"github.com/golocks/golocks/pkg/pool"
-	"github.com/golocks/golocks/pkg/workbook"
+	"github.com/golocks/golocks/course/workbook"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
-// workerCmd serves one call from a pool (pkg/pool starts `golocks worker`,
+// workerCmd serves one call from a pool (runtime/pool starts `golocks worker`,
 // with no arguments, and sends the call on its own channel): one of the
 // workbook's compiled functions, workbook.Funcs. Its exit status is
 // pool.Serve's: 0 the call returned nil, 1 it failed, 2 it was never made

@@ -408,7 +408,7 @@ func (r *Report) check(c *Class, students []Student) {
 				case cell.Test:
 					// The test cells are the counts' assertions: a locked
 					// count exact, a racy one at most the increments made
-					// (pkg/grade).
+					// (course/grade).
 					tests++
 					if cell.Error != "" || !strings.Contains(cell.Text, "tests passed") {
 						add("%s: test cell %s failed: %s %s", where, cell.ID, cell.Error, tail(cell.Text, 300))

@@ -7,7 +7,7 @@ package redistest
 import (
 	"testing"
 
-	"github.com/golocks/golocks/pkg/redisserver"
+	"github.com/golocks/golocks/course/redisserver"
 )
 
 // Server starts a private redis-server for t and stops it at t's end. A

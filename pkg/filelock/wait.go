@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/lockerr"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // A waiter is a blocking flock(2) in a goroutine of its own, on a

@@ -10,8 +10,8 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/golocks/golocks/internal/celltest"
-	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/filelock"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // newHeld returns a Lock on a fresh lock file and a second Lock holding

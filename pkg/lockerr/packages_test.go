@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/course/redisserver"
 	"github.com/golocks/golocks/internal/redistest"
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/lockerr"
 	"github.com/golocks/golocks/pkg/redislock"
-	"github.com/golocks/golocks/pkg/redisserver"
 	"github.com/golocks/golocks/pkg/shared"
 )
 

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/golocks/golocks/course/redisserver"
 	"github.com/golocks/golocks/pkg/redislock"
-	"github.com/golocks/golocks/pkg/redisserver"
 )
 
 // One Lock per process; every process names the same key on the same

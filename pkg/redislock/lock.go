@@ -16,8 +16,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/lockerr"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 const (

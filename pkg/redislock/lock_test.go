@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/internal/celltest"
-	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/redislock"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 func TestLockUnlock(t *testing.T) {

@@ -12,11 +12,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/golocks/golocks/course/redisserver"
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/internal/reexec"
 	"github.com/golocks/golocks/pkg/redislock"
-	"github.com/golocks/golocks/pkg/redisserver"
-	"github.com/golocks/golocks/pkg/workbook"
 )
 
 // serverURL is the private redis-server every test of this package uses

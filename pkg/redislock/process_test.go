@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/course/redisserver"
 	"github.com/golocks/golocks/internal/reexec"
 	"github.com/golocks/golocks/pkg/redislock"
-	"github.com/golocks/golocks/pkg/redisserver"
 )
 
 // helper returns an unstarted command running this binary in role.

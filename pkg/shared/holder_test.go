@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/internal/celltest"
-	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // A lock word names its holder by pid and start time. A dead holder whose

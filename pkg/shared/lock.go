@@ -9,8 +9,8 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/golocks/golocks/pkg/cell"
 	"github.com/golocks/golocks/pkg/lockerr"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // The lock word, 64 bits in the mapped file: 0 when the lock is free, else

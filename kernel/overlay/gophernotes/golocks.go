@@ -12,7 +12,7 @@ package main
 import (
 	"github.com/cosmos72/gomacro/gls"
 
-	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // golocks is the state the golocks kernel adds to gophernotes' Kernel.

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // cellTracker knows the running cell, if any, and the last one that ran.

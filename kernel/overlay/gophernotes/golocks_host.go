@@ -25,7 +25,7 @@ import (
 	"github.com/cosmos72/gomacro/fast"
 	"github.com/cosmos72/gomacro/go/etoken"
 
-	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // host is the kernel's cell.Host.

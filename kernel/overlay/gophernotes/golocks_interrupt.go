@@ -42,7 +42,7 @@ import (
 	"github.com/cosmos72/gomacro/gls"
 	"github.com/cosmos72/gomacro/imports"
 
-	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // stuckAfter is how long an interrupted cell may take to stop before the

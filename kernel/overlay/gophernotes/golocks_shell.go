@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/golocks/golocks/pkg/cell"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // runShellCommand runs a cell's "$ command" line and copies its output

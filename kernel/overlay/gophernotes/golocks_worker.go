@@ -29,7 +29,7 @@ import (
 	interp "github.com/cosmos72/gomacro/fast"
 	"github.com/cosmos72/gomacro/imports"
 
-	"github.com/golocks/golocks/pkg/pool"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // isWorker says whether the process was started as a pool's worker.
@@ -120,7 +120,7 @@ func undeclaredHint(msg string) string {
 }
 
 // compiledFunc finds a compiled function by its qualified name
-// ("github.com/golocks/golocks/pkg/workbook.Work") in the packages compiled
+// ("github.com/golocks/golocks/course/workbook.Work") in the packages compiled
 // into the kernel.
 func compiledFunc(qualified string) (reflect.Value, error) {
 	slash := strings.LastIndex(qualified, "/")
