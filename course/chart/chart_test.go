@@ -352,3 +352,22 @@ func TestTraceErrors(t *testing.T) {
 	_, err = chart.Trace("t", &stepper.Trace{Procs: []string{"A", "A"}, Steps: []stepper.Step{{Proc: "A", Op: stepper.Read}}})
 	wantErr(t, "duplicate process", err, "each needs a name")
 }
+
+func TestTimings(t *testing.T) {
+	b, err := chart.Timings("Counting to 3000", []string{"serial", "2 processes, no lock", "2 processes, locked"},
+		[]float64{0.41, 0.40, 0.61}, []int{3000, 1789, 3000}, 3000)
+	if n := colours(decode(t, b, err)); n < 10 {
+		t.Errorf("only %d colours: the picture looks empty", n)
+	}
+	b, err = chart.Timings("all zero", []string{"a"}, []float64{0}, []int{0}, 0)
+	decode(t, b, err)
+
+	_, err = chart.Timings("t", nil, nil, nil, 3)
+	wantErr(t, "no times", err, "no times")
+	_, err = chart.Timings("t", []string{"a", "b"}, []float64{1, 2}, []int{3}, 3)
+	wantErr(t, "mismatched", err, "2 labels, 2 times and 1 counts")
+	_, err = chart.Timings("t", []string{"a"}, []float64{-1}, []int{3}, 3)
+	wantErr(t, "negative time", err, `time 1 ("a")`)
+	_, err = chart.Timings("t", []string{"a"}, []float64{1}, []int{3}, -3)
+	wantErr(t, "negative expected", err, "negative")
+}

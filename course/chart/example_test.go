@@ -74,6 +74,16 @@ func ExampleBars() {
 	// Output: png 640x320, under 100 KB: true
 }
 
+// Exercise 5 with the counts: the unlocked run is as fast as the serial
+// one, and its bar says it counted wrong.
+func ExampleTimings() {
+	b, err := chart.Timings("Counting to 3000",
+		[]string{"serial", "2 processes, no lock", "2 processes, locked"},
+		[]float64{0.41, 0.40, 0.61}, []int{3000, 1789, 3000}, 3000)
+	describe(b, err)
+	// Output: png 640x320, under 100 KB: true
+}
+
 // Bad input is an error, never a panic: here, one label too few.
 func ExampleBars_error() {
 	_, err := chart.Bars("Counting to 3000", []string{"serial", "locked"}, []float64{0.41, 0.40, 0.61}, "s")
