@@ -188,6 +188,9 @@ func traceLabel(s stepper.Step) [2]string {
 		case "an empty file":
 			return [2]string{"read 0", "empty"}
 		}
+		if strings.HasPrefix(s.Reset, "a read error") {
+			return [2]string{"read 0", "error"}
+		}
 		return [2]string{"read 0", "garbled"}
 	case stepper.Write:
 		return [2]string{"write", strconv.Itoa(s.Value)}

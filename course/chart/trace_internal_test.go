@@ -71,6 +71,12 @@ func TestTraceLabels(t *testing.T) {
 		t.Errorf("stopped: caption %q, want %q", got, want)
 	}
 
+	for reset, want := range map[string]string{"an empty file": "empty", "no file": "no file", "a read error: EIO": "error", `"4x"`: "garbled"} {
+		if l := traceLabel(stepper.Step{Op: stepper.Read, Reset: reset}); l != [2]string{"read 0", want} {
+			t.Errorf("read of %s: %q", reset, l)
+		}
+	}
+
 	// Lock steps say whether they got the lock.
 	if l := traceLabel(stepper.Step{Proc: "B", Op: stepper.Lock, Lock: "A", Waiting: []string{"B"}}); l != [2]string{"lock", "waits"} {
 		t.Errorf("blocked lock: %q", l)
