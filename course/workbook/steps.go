@@ -69,7 +69,7 @@ type Step struct {
 }
 
 // Lost is how many updates a write wiped out for good (Wiped): 0 for a
-// write whose number the next writes built on, and for a read. The Lost of
+// write that built on the number it replaced, and for a read. The Lost of
 // all the writes of a run add up to the updates missing from its count.
 func (s Step) Lost() int {
 	if !s.Write {
