@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,6 +33,14 @@ type barSet struct {
 	// ref is a reference line (NaN for none) that a label just under it
 	// would be crossed by; such a label moves above the line.
 	ref float64
+	// inside puts each label inside its bar, at the top, in white, when
+	// the bar is tall enough: above it is the ghost of what it lost.
+	inside bool
+	// notes, if set, are a line over each label: what the bar's variant
+	// counted (Timings); a bar marked wrong is outlined in red and its
+	// note is red.
+	notes []string
+	wrong []bool
 }
 
 func (b *barSet) Plot(c draw.Canvas, p *plot.Plot) {
@@ -42,6 +51,9 @@ func (b *barSet) Plot(c draw.Canvas, p *plot.Plot) {
 		y := trY(v)
 		pts := []vg.Point{{X: x0, Y: zero}, {X: x0, Y: y}, {X: x1, Y: y}, {X: x1, Y: zero}}
 		c.FillPolygon(b.colors[i], c.ClipPolygonXY(pts))
+		if i < len(b.wrong) && b.wrong[i] {
+			c.StrokeLines(draw.LineStyle{Color: reference, Width: vg.Points(2.5)}, c.ClipLinesXY(append(pts, pts[0]))...)
+		}
 	}
 	// The zero line, drawn over the bars' feet so that they stand on it.
 	c.StrokeLine2(draw.LineStyle{Color: textColor, Width: vg.Points(0.75)}, c.Min.X, zero, c.Max.X, zero)
@@ -49,20 +61,42 @@ func (b *barSet) Plot(c draw.Canvas, p *plot.Plot) {
 	// Every bar keeps its value label: all in one size, the largest at
 	// which the widest fits over its bar.
 	slot := trX(1) - trX(0)
-	sty := fitted(textStyle(9), b.labels, slot*0.95, 0)
+	sty := fitted(textStyle(9), append(slices.Clone(b.labels), b.notes...), slot*0.95, 0)
 	for i, l := range b.labels {
 		s := sty
 		off := vg.Points(2)
 		y := trY(b.values[i])
-		if b.values[i] < 0 {
+		h := s.Height(l)
+		switch {
+		case b.values[i] < 0:
 			s.YAlign = draw.YTop
 			off = -off
-		} else if !math.IsNaN(b.ref) {
-			if r := trY(b.ref); r > y && r-y < s.Height(l)+off {
+		case b.inside && y-zero >= h+2*off:
+			s.YAlign = draw.YTop
+			s.Color = color.White
+			off = -off
+		case !math.IsNaN(b.ref):
+			if r := trY(b.ref); r > y && r-y < h+off {
 				y = r
 			}
 		}
-		c.FillText(s, vg.Point{X: trX(float64(i)), Y: y + off}, l)
+		at := y + off
+		// Never outside the plot: a label that would stick out over
+		// the top (or under the bottom) is drawn just inside it.
+		if s.YAlign == draw.YBottom {
+			at = min(at, c.Max.Y-h)
+		} else {
+			at = max(at, c.Min.Y+h)
+		}
+		c.FillText(s, vg.Point{X: trX(float64(i)), Y: at}, l)
+		if i < len(b.notes) && s.YAlign == draw.YBottom {
+			n := sty
+			n.Color = tint(textColor, 0.6)
+			if b.wrong[i] {
+				n.Color = lostText
+			}
+			c.FillText(n, vg.Point{X: trX(float64(i)), Y: min(at+h+vg.Points(1), c.Max.Y-h)}, b.notes[i])
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/course/chart"
+	"github.com/golocks/golocks/course/stepper"
 	"github.com/golocks/golocks/course/workbook"
 )
 
@@ -299,4 +300,74 @@ func TestStepsErrors(t *testing.T) {
 	wantErr(t, "no start", err, "step 2 (pid 2) has no start time")
 	_, err = chart.Steps("t", []workbook.Step{{PID: 1, Start: at(0)}})
 	wantErr(t, "no end", err, "no end time")
+}
+
+func TestTrace(t *testing.T) {
+	both := func() *stepper.Trace {
+		return &stepper.Trace{Procs: []string{"A", "B"}, Counts: []int{1, 1}, Steps: []stepper.Step{
+			{Proc: "A", Op: stepper.Lock, Lock: "A", File: "(no file)"},
+			{Proc: "B", Op: stepper.Lock, Lock: "A", Waiting: []string{"B"}, File: "(no file)"},
+			{Proc: "A", Op: stepper.Read, Reset: "no file", Lock: "A", Waiting: []string{"B"}, File: "(no file)"},
+			{Proc: "A", Op: stepper.Truncate, Lock: "A", Waiting: []string{"B"}, File: ""},
+			{Proc: "A", Op: stepper.Write, Value: 1, Lock: "A", Waiting: []string{"B"}, File: "1"},
+			{Proc: "A", Op: stepper.Unlock, Lock: "B", File: "1"},
+			{Proc: "B", Op: stepper.Read, Value: 1, Lock: "B", File: "1"},
+			{Proc: "A", Op: stepper.End, Lock: "B", File: "1"},
+			{Proc: "B", Op: stepper.Truncate, Lock: "B", File: ""},
+			{Proc: "B", Op: stepper.Write, Value: 2, Lock: "B", File: "2"},
+			{Proc: "B", Op: stepper.Unlock, File: "2"},
+			{Proc: "B", Op: stepper.End, Err: "boom", File: "2"},
+		}}
+	}
+	b, err := chart.Trace("with the lock", both())
+	if n := colours(decode(t, b, err)); n < 10 {
+		t.Errorf("only %d colours: the picture looks empty", n)
+	}
+	// No Procs or Counts: the rows come from the steps.
+	tr := both()
+	tr.Procs, tr.Counts = nil, nil
+	b, err = chart.Trace("unnamed", tr)
+	decode(t, b, err)
+	// The most a picture draws.
+	var many stepper.Trace
+	for i := range 32 {
+		many.Steps = append(many.Steps, stepper.Step{Proc: string(rune('A' + i%3)), Op: stepper.Read, File: "(no file)", Reset: "no file"})
+	}
+	b, err = chart.Trace("32", &many)
+	decode(t, b, err)
+}
+
+func TestTraceErrors(t *testing.T) {
+	_, err := chart.Trace("t", nil)
+	wantErr(t, "nil", err, "nil")
+	_, err = chart.Trace("t", &stepper.Trace{})
+	wantErr(t, "no steps", err, "no steps")
+	many := &stepper.Trace{Steps: make([]stepper.Step, 33)}
+	_, err = chart.Trace("t", many)
+	wantErr(t, "too many steps", err, "33 steps")
+	_, err = chart.Trace("t", &stepper.Trace{Procs: []string{"A", "B"}, Steps: []stepper.Step{{Proc: "C", Op: stepper.Read}}})
+	wantErr(t, "unknown process", err, `step 1: process "C" is not one of the trace's A, B`)
+	_, err = chart.Trace("t", &stepper.Trace{Steps: []stepper.Step{{Proc: "A", Op: "jump"}}})
+	wantErr(t, "unknown op", err, `unknown op "jump"`)
+	_, err = chart.Trace("t", &stepper.Trace{Procs: []string{"A", "A"}, Steps: []stepper.Step{{Proc: "A", Op: stepper.Read}}})
+	wantErr(t, "duplicate process", err, "each needs a name")
+}
+
+func TestTimings(t *testing.T) {
+	b, err := chart.Timings("Counting to 3000", []string{"serial", "2 processes, no lock", "2 processes, locked"},
+		[]float64{0.41, 0.40, 0.61}, []int{3000, 1789, 3000}, 3000)
+	if n := colours(decode(t, b, err)); n < 10 {
+		t.Errorf("only %d colours: the picture looks empty", n)
+	}
+	b, err = chart.Timings("all zero", []string{"a"}, []float64{0}, []int{0}, 0)
+	decode(t, b, err)
+
+	_, err = chart.Timings("t", nil, nil, nil, 3)
+	wantErr(t, "no times", err, "no times")
+	_, err = chart.Timings("t", []string{"a", "b"}, []float64{1, 2}, []int{3}, 3)
+	wantErr(t, "mismatched", err, "2 labels, 2 times and 1 counts")
+	_, err = chart.Timings("t", []string{"a"}, []float64{-1}, []int{3}, 3)
+	wantErr(t, "negative time", err, `time 1 ("a")`)
+	_, err = chart.Timings("t", []string{"a"}, []float64{1}, []int{3}, -3)
+	wantErr(t, "negative expected", err, "negative")
 }

@@ -17,8 +17,9 @@ import (
 // running the unlocked counter a few times (Exercise 3): every bar falls short
 // of the line by a different amount, which is the race condition made
 // visible. The part of each bar that is missing is drawn as a pale red ghost
-// up to the line, with the number of lost updates written in it when there is
-// room. Run the locked version the same way and every bar meets the line.
+// up to the line, with the number of lost updates written in it (just over
+// the line when the ghost is too thin); each bar's own count is written
+// inside it, at the top. Run the locked version the same way and every bar meets the line.
 //
 // got holds one final count per run, in run order; expected is the count a
 // correct program reaches (3000 for work(1000) and work(2000)). Counts are
@@ -63,7 +64,7 @@ func Counts(title string, got []int, expected int) ([]byte, error) {
 		return nil, fmt.Errorf("chart.Counts: %w", err)
 	}
 	lost := &shortfall{got: values, expected: float64(expected), color: tint(reference, 0.22)}
-	p.Add(lost, &barSet{values: values, colors: colors, labels: labels, ref: float64(expected)})
+	p.Add(lost, &barSet{values: values, colors: colors, labels: labels, ref: float64(expected), inside: true})
 	line := &hline{y: float64(expected), style: draw.LineStyle{
 		Color:  reference,
 		Width:  vg.Points(1.5),
@@ -130,7 +131,6 @@ func (s *shortfall) Plot(c draw.Canvas, p *plot.Plot) {
 	sty := fitted(textStyle(9), texts, slot*0.95, 0)
 	sty.Color = lostText
 	sty.YAlign = draw.YCenter
-	value := textStyle(9) // the bars' own labels, as barSet draws them at most
 	for i, g := range s.got {
 		if g >= s.expected {
 			continue
@@ -139,16 +139,21 @@ func (s *shortfall) Plot(c draw.Canvas, p *plot.Plot) {
 		y := trY(g)
 		pts := []vg.Point{{X: x0, Y: y}, {X: x0, Y: top}, {X: x1, Y: top}, {X: x1, Y: y}}
 		c.FillPolygon(s.color, c.ClipPolygonXY(pts))
-		// The number goes in the middle of the ghost when that leaves room
-		// for the bar's own value label just above the bar; otherwise
-		// above the expected line, over the value label barSet moves there.
 		l := lostLabel(s.expected - g)
-		at := (top + y) / 2
-		if top-y <= 3.2*sty.Height(l) {
-			at = top + value.Height("0") + vg.Points(2) + sty.Height(l)*0.7
-		}
-		c.FillText(sty, vg.Point{X: trX(float64(i)), Y: at}, l)
+		c.FillText(sty, vg.Point{X: trX(float64(i)), Y: lostLabelY(sty.Height(l), y, top, c.Max.Y)}, l)
 	}
+}
+
+// lostLabelY places a ghost's number (of height h), the ghost from y up
+// to the expected line at top: in the middle of the ghost when it fits
+// there, else just over the line, and never above maxY, the plot's top.
+// (The bar's own number is inside the bar: barSet.inside.)
+func lostLabelY(h, y, top, maxY vg.Length) vg.Length {
+	at := (top + y) / 2
+	if top-y < h+vg.Points(4) {
+		at = top + vg.Points(2) + h/2
+	}
+	return min(at, maxY-h/2)
 }
 
 // Thumbnail draws the ghost's sample in the legend.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/course/chart"
+	"github.com/golocks/golocks/course/stepper"
 	"github.com/golocks/golocks/course/workbook"
 )
 
@@ -73,9 +74,41 @@ func ExampleBars() {
 	// Output: png 640x320, under 100 KB: true
 }
 
+// Exercise 5 with the counts: the unlocked run is as fast as the serial
+// one, and its bar says it counted wrong.
+func ExampleTimings() {
+	b, err := chart.Timings("Counting to 3000",
+		[]string{"serial", "2 processes, no lock", "2 processes, locked"},
+		[]float64{0.41, 0.40, 0.61}, []int{3000, 1789, 3000}, 3000)
+	describe(b, err)
+	// Output: png 640x320, under 100 KB: true
+}
+
 // Bad input is an error, never a panic: here, one label too few.
 func ExampleBars_error() {
 	_, err := chart.Bars("Counting to 3000", []string{"serial", "locked"}, []float64{0.41, 0.40, 0.61}, "s")
 	fmt.Println(err)
 	// Output: chart.Bars: 2 labels for 3 values; need one label per value
+}
+
+// A schedule replayed by the stepper: both processes read before either
+// writes, so B's write wipes out A's. In a notebook the trace comes from
+// the stepper; the picture marks A's write lost and says "expected 2,
+// final 1: 1 update lost".
+func ExampleTrace() {
+	tr := &stepper.Trace{
+		Procs:    []string{"A", "B"},
+		Counts:   []int{1, 1},
+		Schedule: "A read, B read, A truncate, A write, B truncate, B write",
+		Steps: []stepper.Step{
+			{Proc: "A", Op: stepper.Read, Reset: "no file", File: "(no file)"},
+			{Proc: "B", Op: stepper.Read, Reset: "no file", File: "(no file)"},
+			{Proc: "A", Op: stepper.Truncate, File: ""},
+			{Proc: "A", Op: stepper.Write, Value: 1, File: "1"},
+			{Proc: "B", Op: stepper.Truncate, File: ""},
+			{Proc: "B", Op: stepper.Write, Value: 1, File: "1"},
+		},
+	}
+	describe(chart.Trace("A read, B read, A write, B write", tr))
+	// Output: png 640x320, under 100 KB: true
 }

@@ -26,10 +26,12 @@ const maxSteps = 16
 // records when its Steps file is set, read back with workbook.ReadSteps and
 // cut to a dozen with workbook.Zoom.
 //
-// Each step is a box in its process's row (A on top, then B...), in the
+// Each step is a box in its process's row (A on top, then B..., each
+// labelled with its count when the steps say it: "A (counts 1000)"), in the
 // order the steps began, left to right: "read 41" pale, "wrote 42" solid.
-// A write whose update was lost (the next write did not build on it: "A
-// read 41, B read 41, both wrote 42") is outlined in red and marked "lost";
+// A write whose update was lost (Overwritten: no write the final count
+// holds built on it, "A read 41, B read 41, both wrote 42") is outlined in
+// red and marked "lost";
 // a read that found no number, so that its process counted on from 0, is
 // outlined in red and marked "reset". A bar over steps made holding the
 // lock, one bar per hold, is labelled "lock". The bottom row shows the
@@ -51,9 +53,16 @@ func Steps(title string, steps []workbook.Step) ([]byte, error) {
 
 // stepRow is one process's row.
 type stepRow struct {
-	who string
-	pid int
-	y   float64
+	who    string
+	pid    int
+	counts int // the process's increments in the run (Step.Counts), 0 if not known
+	y      float64
+}
+
+// stepsAxisLabel says what the x axis of a Steps picture shows: the
+// steps, one column each, numbered, and under each number when it began.
+func stepsAxisLabel(unit string) string {
+	return "step (under its number: when it began, " + unit + " after the first)"
 }
 
 func stepsChart(title string, steps []workbook.Step) ([]byte, error) {
@@ -89,14 +98,18 @@ func stepsChart(title string, steps []workbook.Step) ([]byte, error) {
 	}
 	ticks := make([]plot.Tick, 0, len(rows)+1)
 	for _, r := range rows {
-		ticks = append(ticks, plot.Tick{Value: r.y, Label: r.who + "  pid " + strconv.Itoa(r.pid)})
+		var counts []int
+		if r.counts > 0 {
+			counts = []int{r.counts}
+		}
+		ticks = append(ticks, plot.Tick{Value: r.y, Label: processLabel(r.who, 0, r.pid, counts)})
 	}
 	ticks = append(ticks, plot.Tick{Value: 0, Label: "the file holds"})
 
 	p := newPlot(title)
 	p.X.Min, p.X.Max = -0.5, float64(len(order))-0.5
 	p.X.Tick.Marker = plot.ConstantTicks(timeTicks(order, t0))
-	p.X.Label.Text = "when each step began: " + timeUnit(order, t0) + " since the first one drawn"
+	p.X.Label.Text = stepsAxisLabel(timeUnit(order, t0))
 	p.X.Tick.Length = 0
 	p.X.Width = 0
 	p.X.Padding = 0
@@ -125,7 +138,7 @@ func processRows(order []workbook.Step) ([]stepRow, map[int]int, error) {
 			who = string(rune('A' + min(len(rows), 25)))
 		}
 		rowOf[s.PID] = len(rows)
-		rows = append(rows, stepRow{who: who, pid: s.PID})
+		rows = append(rows, stepRow{who: who, pid: s.PID, counts: s.Counts})
 	}
 	if len(rows) > maxRows {
 		return nil, nil, fmt.Errorf("%d processes; at most %d fit in one picture", len(rows), maxRows)
@@ -156,7 +169,8 @@ func timeUnit(order []workbook.Step, t0 time.Time) string {
 	return "µs"
 }
 
-// timeTicks label each column with the time its step began.
+// timeTicks label each column with its step's number and, under it, the
+// time it began: the columns are evenly spaced, the times are not.
 func timeTicks(order []workbook.Step, t0 time.Time) []plot.Tick {
 	div := float64(time.Microsecond)
 	if timeUnit(order, t0) == "ms" {
@@ -164,7 +178,7 @@ func timeTicks(order []workbook.Step, t0 time.Time) []plot.Tick {
 	}
 	ticks := make([]plot.Tick, len(order))
 	for i, s := range order {
-		ticks[i] = plot.Tick{Value: float64(i), Label: strconv.FormatFloat(float64(s.Start.Sub(t0))/div, 'f', 0, 64)}
+		ticks[i] = plot.Tick{Value: float64(i), Label: strconv.Itoa(i+1) + "\n" + strconv.FormatFloat(float64(s.Start.Sub(t0))/div, 'f', 0, 64)}
 	}
 	return ticks
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -22,7 +24,9 @@ import (
 const maxRows = 16
 
 // Timeline draws who held the lock (or wrote the file) when: one row per
-// process, labelled "pid N", top to bottom in the order the processes first
+// process, labelled with its name and count, "A (counts 1000)" (from the
+// spans' Who and Count, which workbook.ReadTrace sets; "A (pid 4242)" for
+// spans without a count), top to bottom in the order the processes first
 // appear in time, and a filled bar for every span, on an axis of milliseconds
 // since the first span started. Use it with the spans a Counter records when
 // its Trace file is set, read back with workbook.ReadTrace: with the lock held per call the picture is two long
@@ -72,9 +76,11 @@ func timeline(title string, spans []workbook.Span) ([]byte, error) {
 	// One row per pid, ordered by the pid's earliest start (ties: the order
 	// in the input), so the process that got going first is on top.
 	type row struct {
-		pid   int
-		first float64
-		ivs   []interval
+		pid    int
+		who    string
+		counts []int
+		first  float64
+		ivs    []interval
 	}
 	index := map[int]int{}
 	var rows []*row
@@ -91,6 +97,12 @@ func timeline(title string, spans []workbook.Span) ([]byte, error) {
 		r := rows[k]
 		r.first = math.Min(r.first, iv.start)
 		r.ivs = append(r.ivs, iv)
+		if r.who == "" {
+			r.who = s.Who
+		}
+		if s.Count > 0 && !slices.Contains(r.counts, s.Count) {
+			r.counts = append(r.counts, s.Count)
+		}
 	}
 	if len(rows) > maxRows {
 		return nil, fmt.Errorf("%d processes; at most %d fit in one picture", len(rows), maxRows)
@@ -103,11 +115,11 @@ func timeline(title string, spans []workbook.Span) ([]byte, error) {
 		y := len(rows) - 1 - i // first row on top
 		sr.rows[y] = r.ivs
 		sr.colors[y] = seriesColor(i)
-		ticks[i] = plot.Tick{Value: float64(y), Label: "pid " + strconv.Itoa(r.pid)}
+		ticks[i] = plot.Tick{Value: float64(y), Label: processLabel(r.who, i, r.pid, r.counts)}
 	}
 
 	p := newPlot(title)
-	p.X.Label.Text = "milliseconds since the first span started"
+	p.X.Label.Text = "time (milliseconds since the first turn began)"
 	if end <= 0 {
 		end = 1 // every span empty and at one instant: still a sensible axis
 	}
@@ -129,6 +141,24 @@ func timeline(title string, spans []workbook.Span) ([]byte, error) {
 	g.Vertical.Width = vg.Points(0.5)
 	p.Add(g, sr)
 	return render(p)
+}
+
+// processLabel names a process's row: "A (counts 1000)", with who (or
+// the row's letter, row counting from 0, when who is empty) and the
+// counts of its runs ("counts 1000+2000" for a process that ran two), or
+// "A (pid 4242)" when the counts are not known.
+func processLabel(who string, row, pid int, counts []int) string {
+	if who == "" {
+		who = string(rune('A' + min(row, 25)))
+	}
+	if len(counts) == 0 {
+		return who + " (pid " + strconv.Itoa(pid) + ")"
+	}
+	cs := make([]string, len(counts))
+	for i, c := range counts {
+		cs[i] = strconv.Itoa(c)
+	}
+	return who + " (counts " + strings.Join(cs, "+") + ")"
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -91,6 +91,7 @@ func (c Counter) Run(maxCount int) error {
 		if tr, err = openTrace(c.Trace); err != nil {
 			return err
 		}
+		tr.count = maxCount
 	}
 	var st *stepper
 	if c.Steps != "" {

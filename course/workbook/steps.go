@@ -46,21 +46,36 @@ type Step struct {
 	Replaced    int
 	ReplacedWho string
 
-	// Overwritten marks a write whose update was lost: the next write
-	// (OverwrittenBy's) did not build on it, but on an older number, or on
-	// 0 after a reset (set by ReadSteps).
+	// Overwritten marks a write whose update was lost: the final count
+	// does not hold it, because no write on the chain the final number
+	// built on (each write on the number its process read) is it.
+	// OverwrittenBy is who wiped it out: the first write made after the
+	// last write that still held it (set by ReadSteps). A write that a
+	// later write built on is not lost while that one is kept.
 	Overwritten   bool
 	OverwrittenBy string
+
+	// Wiped, for a write, is how many updates it wiped out for good: the
+	// lost writes whose increments it was the first to drop, and the
+	// number the file held before the first step if it drops that (set
+	// by ReadSteps). Over a whole run the Wiped add up to the writes made
+	// less what the count rose by.
+	Wiped int
+
+	// Counts is how many increments the process made in the run: its
+	// writes among all the steps (set by ReadSteps), to say which process
+	// is which ("A (counts 1000)").
+	Counts int
 }
 
-// Lost is how many updates a write wiped out: the number the file held
-// plus this write's own increment, less what it wrote. It is 0 for a write
-// that built on the number before it, and for a read.
+// Lost is how many updates a write wiped out for good (Wiped): 0 for a
+// write that built on the number it replaced, and for a read. The Lost of
+// all the writes of a run add up to the updates missing from its count.
 func (s Step) Lost() int {
 	if !s.Write {
 		return 0
 	}
-	return max(0, s.Replaced+1-s.Value)
+	return s.Wiped
 }
 
 // String says what the step did, in the workbook's words:
@@ -125,16 +140,24 @@ func ReadSteps(path string) ([]Step, error) {
 }
 
 // replay sorts steps by their start and fills in what follows from their
-// order: who is who, and which writes were overwritten.
+// order: who is who, and which writes were lost.
 //
 // The order of writes is the order they began: os.WriteFile empties the
 // file when it opens it, so the write that began last is the one whose
 // number the next reader finds. (Two writes that overlap can even leave a
 // mix of both numbers in the file; the reader that finds it resets.)
+//
+// A write is lost by provenance, not by a look at the next write: each
+// read took its number from the write of that number the file held when
+// it began (readSource), or from the start, or from 0 after a reset; each
+// write built on its
+// process's last read; the final number is the last write's, the one that
+// ended last. Following "built on" back from it gives the writes the
+// final count holds; every other write is Overwritten.
 func replay(steps []Step) {
 	slices.SortStableFunc(steps, func(a, b Step) int { return a.Start.Compare(b.Start) })
 	names := map[int]string{}
-	prev := -1 // the index of the last write so far
+	writes := map[int]int{}
 	for i := range steps {
 		s := &steps[i]
 		name, ok := names[s.PID]
@@ -143,19 +166,124 @@ func replay(steps []Step) {
 			names[s.PID] = name
 		}
 		s.Who = name
+		s.Replaced, s.ReplacedWho = 0, ""
+		s.Overwritten, s.OverwrittenBy, s.Wiped = false, "", 0
+		if s.Write {
+			writes[s.PID]++
+		}
+	}
+
+	// The number the file held before the first step: what a first read
+	// found (a stretch of a run), or 0.
+	start := 0
+	if len(steps) > 0 && !steps[0].Write && steps[0].Reset == "" {
+		start = steps[0].Value
+	}
+
+	parent := make([]int, len(steps))
+	lastRead := map[int]int{}
+	prev, final := -1, -1 // the last write begun, the last ended
+	for i := range steps {
+		s := &steps[i]
+		s.Counts = writes[s.PID]
 		if !s.Write {
+			lastRead[s.PID] = readSource(steps, i, prev, start)
 			continue
 		}
-		s.Replaced, s.ReplacedWho = 0, ""
 		if prev >= 0 {
-			p := &steps[prev]
-			s.Replaced, s.ReplacedWho = p.Value, p.Who
-			if s.Value <= p.Value {
-				p.Overwritten, p.OverwrittenBy = true, s.Who
+			s.Replaced, s.ReplacedWho = steps[prev].Value, steps[prev].Who
+		}
+		p, ok := lastRead[s.PID]
+		if !ok {
+			p = fromNone
+		}
+		parent[i] = p
+		prev = i
+		if final < 0 || !s.End.Before(steps[final].End) {
+			final = i
+		}
+	}
+
+	kept := map[int]bool{}
+	root := fromNone
+	for w := final; w >= 0; w = parent[w] {
+		kept[w] = true
+		root = parent[w]
+	}
+	// lastHeld: the last write that held a write's increment (itself, or
+	// one that built on it); fromStart's, the last that held the start's.
+	lastHeld := map[int]int{fromStart: -1}
+	for i := range steps {
+		if !steps[i].Write {
+			continue
+		}
+		a := i
+		for ; a >= 0; a = parent[a] {
+			lastHeld[a] = i
+		}
+		if a == fromStart {
+			lastHeld[fromStart] = i
+		}
+	}
+	// The write that wiped out what the write at last held: the next one
+	// begun, or the final one if none began later (it ended later).
+	wiper := func(last int) *Step {
+		for j := last + 1; j < len(steps); j++ {
+			if steps[j].Write {
+				return &steps[j]
 			}
 		}
-		prev = i
+		return &steps[final]
 	}
+	for i := range steps {
+		s := &steps[i]
+		if !s.Write || kept[i] {
+			continue
+		}
+		w := wiper(lastHeld[i])
+		s.Overwritten, s.OverwrittenBy = true, w.Who
+		w.Wiped++
+	}
+	if final >= 0 && root != fromStart && start > 0 {
+		wiper(lastHeld[fromStart]).Wiped += start
+	}
+}
+
+// Where a read's number came from, besides a write (its index).
+const (
+	fromStart = -1 // the number the file held before the first step
+	fromZero  = -2 // 0, after a read that found no number
+	fromNone  = -3 // nothing: a write with no read before it
+)
+
+// readSource is where the read at index i took its number from: the write
+// of that number that ended last before the read began (the file held its
+// number then), else the last write of that number begun before the read
+// (one under way), prev the last write begun.
+func readSource(steps []Step, i, prev, start int) int {
+	r := steps[i]
+	if r.Reset != "" {
+		if prev < 0 && start == 0 {
+			return fromStart // nothing written yet: the start's 0
+		}
+		return fromZero
+	}
+	best := -1
+	for j := prev; j >= 0; j-- {
+		w := steps[j]
+		if !w.Write || w.Value != r.Value {
+			continue
+		}
+		if w.End.Before(r.Start) && (best < 0 || !steps[best].End.Before(r.Start) || w.End.After(steps[best].End)) {
+			best = j
+		} else if best < 0 {
+			best = j
+		}
+	}
+	if best >= 0 {
+		return best
+	}
+	return fromStart
 }
 
 // processName is "A" to "Z", then "P27", "P28", ...

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +19,20 @@ import (
 type Span struct {
 	PID        int
 	Start, End time.Time
+
+	// Count is the maxCount of the Run that made the span (0 in a trace
+	// written before counts were noted): it says which process is which,
+	// "A (counts 1000)".
+	Count int
+
+	// Who names the process for people: "A", "B", ... in the order of the
+	// processes' first spans (set by ReadTrace).
+	Who string
 }
 
 // ReadTrace reads the spans a Counter with Trace set wrote, in the order
-// they were appended (roughly by End). Use it after the workers finish.
+// they were appended (roughly by End), each process named (Who) in the
+// order of its first span's start. Use it after the workers finish.
 func ReadTrace(path string) ([]Span, error) {
 	var spans []Span
 	err := readLines(path, "read trace", func(line string) error {
@@ -31,6 +42,24 @@ func ReadTrace(path string) ([]Span, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	first := map[int]time.Time{}
+	var pids []int
+	for _, s := range spans {
+		if t, ok := first[s.PID]; !ok || s.Start.Before(t) {
+			if !ok {
+				pids = append(pids, s.PID)
+			}
+			first[s.PID] = s.Start
+		}
+	}
+	slices.SortStableFunc(pids, func(a, b int) int { return first[a].Compare(first[b]) })
+	names := map[int]string{}
+	for i, pid := range pids {
+		names[pid] = processName(i)
+	}
+	for i := range spans {
+		spans[i].Who = names[spans[i].PID]
 	}
 	return spans, nil
 }
@@ -59,13 +88,13 @@ func readLines(path, what string, each func(line string) error) error {
 	return nil
 }
 
-// parseSpan parses "pid startUnixNano endUnixNano".
+// parseSpan parses "pid startUnixNano endUnixNano [count]".
 func parseSpan(line string) (Span, error) {
 	f := strings.Fields(line)
-	if len(f) != 3 {
-		return Span{}, fmt.Errorf("%q: want \"pid start end\"", line)
+	if len(f) != 3 && len(f) != 4 {
+		return Span{}, fmt.Errorf("%q: want \"pid start end [count]\"", line)
 	}
-	var v [3]int64
+	var v [4]int64
 	for i, s := range f {
 		x, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -76,15 +105,19 @@ func parseSpan(line string) (Span, error) {
 	if v[2] < v[1] {
 		return Span{}, fmt.Errorf("%q: ends before it starts", line)
 	}
-	return Span{PID: int(v[0]), Start: time.Unix(0, v[1]), End: time.Unix(0, v[2])}, nil
+	if v[3] < 0 {
+		return Span{}, fmt.Errorf("%q: a negative count", line)
+	}
+	return Span{PID: int(v[0]), Start: time.Unix(0, v[1]), End: time.Unix(0, v[2]), Count: int(v[3])}, nil
 }
 
 // tracer appends spans to a trace file. A nil *tracer traces nothing, so
 // the counting loop needs no "if tracing".
 type tracer struct {
-	f   *os.File
-	pid int
-	buf []byte // reused: no allocation per span
+	f     *os.File
+	pid   int
+	count int    // the Run's maxCount, noted on each span
+	buf   []byte // reused: no allocation per span
 }
 
 // openTrace opens path for appending, once per Run. O_APPEND makes each
@@ -107,7 +140,7 @@ func (t *tracer) now() time.Time {
 	return time.Now()
 }
 
-// span appends "pid start end\n" in one write.
+// span appends "pid start end count\n" in one write.
 func (t *tracer) span(start, end time.Time) error {
 	if t == nil {
 		return nil
@@ -117,6 +150,8 @@ func (t *tracer) span(start, end time.Time) error {
 	b = strconv.AppendInt(b, start.UnixNano(), 10)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, end.UnixNano(), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(t.count), 10)
 	b = append(b, '\n')
 	t.buf = b
 	if _, err := t.f.Write(b); err != nil {
