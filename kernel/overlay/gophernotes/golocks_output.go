@@ -124,12 +124,16 @@ func waitOutput(writers *sync.WaitGroup) {
 }
 
 // renderResults is autoRenderResults, with a panic in the student's
-// rendering methods returned as the cell's error.
+// rendering methods returned as the cell's error, and an image held in
+// bytes shown as that image.
 func (kernel *Kernel) renderResults(vals []any, types []xreflect.Type) (data Data, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = newCellError(stageRun, r)
 		}
 	}()
+	if d, ok := renderImageBytes(vals); ok { // a chart's PNG: golocks_results.go
+		return d, nil
+	}
 	return kernel.autoRenderResults(vals, types), nil
 }
