@@ -44,6 +44,10 @@ class GolocksKernelTests(jupyter_kernel_test.KernelTests):
     code_execute_result = [
         {"code": "1 + 2", "result": "3"},
         {"code": '"go" + "lang"', "result": "golang"},
+        # a conversion and len are values; a call returning a picture shows it
+        {"code": "int64(3)", "result": "3"},
+        {"code": 'len("four")', "result": "4"},
+        {"code": 'display.Markdown("*test*")', "mime": "text/markdown"},
     ]
 
     code_display_data = [

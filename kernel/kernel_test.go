@@ -123,8 +123,7 @@ func testNotebook(t *testing.T, k *jupytertest.Kernel) {
 	}
 }
 
-// notebookCells is the test notebook. Cells end with a statement: a cell
-// ending in an expression that returns values would also show those values.
+// notebookCells is the test notebook.
 func notebookCells(pkgs []string) []cell {
 	cells := []cell{
 		{"setup", `import (
@@ -272,6 +271,47 @@ show("mapfunc:", errM)`, func(t *testing.T, o output) {
 			wantIn(t, o, "boom in a pool goroutine")
 		}},
 		{"after-mapfunc", `show("alive after MapFunc")`, wants("alive after MapFunc")},
+
+		// What a cell's last line shows (kernel/README.md, "What a cell
+		// shows"): a call shows what it printed, not the results Go
+		// discards ("3 <nil>")...
+		{"call-println", `fmt.Println("hi")`, exactly("hi\n")},
+		{"call-method", `import "strings"
+var sb strings.Builder
+sb.WriteString("abc")`, exactly("")},
+		{"call-func-literal", `(func() (int, bool) { return 7, true })()`, exactly("")},
+		// ... a value shows itself: an expression, a conversion, a
+		// built-in Go refuses as a statement, a function value.
+		{"value-expr", "x := 41\nx + 1", exactly("42")},
+		{"value-conversion", "int64(3)", exactly("3")},
+		{"value-conversion-named", "type celsius float64\ncelsius(21.5)", exactly("21.5")},
+		{"value-conversion-pkg", `time.Duration(1500)`, exactly("1.5µs")},
+		{"value-builtin", `len("abcd")`, exactly("4")},
+		{"value-func", "strings.ToUpper", func(t *testing.T, o output) {
+			noError(t, o)
+			if o.Text == "" {
+				t.Error("a function value shows nothing")
+			}
+		}},
+		// ... a call's non-nil error is shown, never dropped...
+		{"call-error", `os.ReadFile("/nonexistent/golocks")`, func(t *testing.T, o output) {
+			noError(t, o)
+			if !strings.Contains(o.Text, "no such file") || strings.Contains(o.Text, "[]") {
+				t.Errorf("want only the call's error, got %q", o.Text)
+			}
+		}},
+		// ... and a picture (a chart's PNG bytes) shows itself, with no
+		// Display; so does the chart's value, and its error if it failed.
+		{"call-chart", `chart.Counts("three runs", []int{1000, 2000, 3000}, 3000)`, pictures(1)},
+		{"value-chart", `png, _ := chart.Counts("three runs", []int{1000, 2000, 3000}, 3000)
+png`, pictures(1)},
+		{"call-chart-error", `func failed() ([]byte, error) { return nil, errors.New("no picture today") }
+failed()`, func(t *testing.T, o output) {
+			noError(t, o)
+			if o.Text != "no picture today" || o.Images != 0 {
+				t.Errorf("want the error as the cell's result, got %q and %d pictures", o.Text, o.Images)
+			}
+		}},
 	}...)
 	return cells
 }
@@ -280,6 +320,27 @@ func wants(s string) func(*testing.T, output) {
 	return func(t *testing.T, o output) {
 		noError(t, o)
 		wantIn(t, o, s)
+	}
+}
+
+// exactly wants the cell's text (streams and result) to be text, and no
+// error.
+func exactly(text string) func(*testing.T, output) {
+	return func(t *testing.T, o output) {
+		noError(t, o)
+		if o.Text != text || o.Images != 0 {
+			t.Errorf("cell shows %q and %d pictures, want exactly %q", o.Text, o.Images, text)
+		}
+	}
+}
+
+// pictures wants the cell to show n PNG pictures and no text.
+func pictures(n int) func(*testing.T, output) {
+	return func(t *testing.T, o output) {
+		noError(t, o)
+		if o.Images != n || o.Text != "" {
+			t.Errorf("cell shows %d pictures and %q, want %d pictures and no text", o.Images, o.Text, n)
+		}
 	}
 }
 

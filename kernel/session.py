@@ -44,7 +44,9 @@ write the steps and check the results; nothing here asserts. Steps:
         other than the kernel, after waiting for them to go (with a bound)
 
 Each step's result holds its replies and what its cells showed (stdout,
-stderr, errors, display data), or the error that stopped the step.
+stderr, errors, display data, and "iopub": every output message in the
+order it came, a stream's name and text, an error's evalue, a display's
+MIME types), or the error that stopped the step.
 """
 
 import datetime
@@ -79,7 +81,8 @@ class Session:
 
     def request(self, msg_id):
         return self.requests.setdefault(msg_id, {
-            "reply": None, "stdout": "", "stderr": "", "errors": [], "display": [], "idle": False})
+            "reply": None, "stdout": "", "stderr": "", "errors": [], "display": [], "idle": False,
+            "iopub": []})
 
     def pump(self, timeout=0.05):
         """File every message waiting on iopub, shell and control under its
@@ -92,15 +95,18 @@ class Session:
                 except queue.Empty:
                     break
                 got = True
-                self.file(msg)
+                self.file(msg, iopub=get == self.kc.get_iopub_msg)
         return got
 
-    def file(self, msg):
+    def file(self, msg, iopub):
         parent = msg["parent_header"].get("msg_id")
         if not parent:
             return
         r = self.request(parent)
         t, c = msg["msg_type"], msg["content"]
+        if iopub and t not in ("status", "execute_input"):
+            r["iopub"].append({"type": t, "name": c.get("name", ""), "text": c.get("text", c.get("evalue", "")),
+                               "mime": sorted(c.get("data", {}))})
         if t.endswith("_reply"):
             r["reply"] = c
             r["reply_type"] = t

@@ -32,6 +32,14 @@ type cellResult struct {
 		Type string
 		Data map[string]any
 	}
+	IOPub []iopubMsg // every output message, in the order it came
+}
+
+// An iopubMsg is one output message of a cell: its type, a stream's name
+// and text or an error's evalue, a display's MIME types.
+type iopubMsg struct {
+	Type, Name, Text string
+	Mime             []string
 }
 
 // A stepResult is session.py's result for one step; which fields are set

@@ -23,7 +23,8 @@ type cellTracker struct {
 // A runningCell is one execute request being evaluated.
 type runningCell struct {
 	receipt msgReceipt
-	count   int // its execution count (ExecCounter belongs to the evaluating goroutine)
+	output  *cellOutput // its streams, flushed before anything else is sent for it
+	count   int         // its execution count (ExecCounter belongs to the evaluating goroutine)
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	done    chan struct{}
@@ -37,9 +38,9 @@ type runningCell struct {
 
 // startCell is called on the evaluating goroutine before a cell runs: the
 // cell gets a fresh context, which cell.Context() returns while it runs.
-func (g *golocks) startCell(r msgReceipt) *runningCell {
+func (g *golocks) startCell(r msgReceipt, output *cellOutput) *runningCell {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	c := &runningCell{receipt: r, count: ExecCounter, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	c := &runningCell{receipt: r, output: output, count: ExecCounter, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	g.cells.last.Store(&r)
 	g.cells.running.Store(c)
 	return c

@@ -60,9 +60,11 @@ func describeBytes(mime string, b []byte) string {
 
 // clearOutput is ClearOutput(wait) in a cell: it clears the cell's output
 // now, or, with wait, when the next output arrives (so that a picture
-// redrawn in a loop does not flicker).
+// redrawn in a loop does not flicker). What the cell printed before is
+// sent first (golocks_order.go).
 func (g *golocks) clearOutput(wait bool) {
 	if c := g.cells.running.Load(); c != nil {
+		c.output.flush()
 		c.receipt.Publish("clear_output", map[string]any{"wait": wait})
 	}
 }

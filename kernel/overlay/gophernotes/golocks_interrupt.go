@@ -193,6 +193,7 @@ func (g *golocks) watchInterrupted(c *runningCell) {
 func (g *golocks) restart(c *runningCell) {
 	const msg = "Restarting the kernel: the cell could not be stopped. Every variable is gone: run the cells you need again.\n"
 	log.Print("golocks: " + msg)
+	c.output.flush()
 	c.receipt.PublishWriteStream(StreamStderr, msg)
 	ename, evalue, traceback := "interrupt", "the cell could not be stopped: the kernel restarts", []string{"interrupt: the cell could not be stopped: the kernel restarts"}
 	c.receipt.PublishExecutionError(ename, evalue, traceback)

@@ -28,8 +28,10 @@ import (
 // os.Stderr to the front-end, through a pipe each.
 type cellOutput struct {
 	outerr               OutErr // gophernotes' own writes to the cell's streams
+	receipt              *msgReceipt
 	oldStdout, oldStderr *os.File
-	wOut, wErr           *os.File // nil: no pipes, the cell's output is lost
+	wOut, wErr           *os.File  // nil: no pipes, the cell's output is lost
+	streams              []*stream // the pipes' forwarders, flushed before other outputs (golocks_order.go)
 	writers              sync.WaitGroup
 }
 
@@ -40,7 +42,8 @@ type cellOutput struct {
 func captureOutput(receipt *msgReceipt) *cellOutput {
 	jout := &JupyterStreamWriter{StreamStdout, receipt}
 	jerr := &JupyterStreamWriter{StreamStderr, receipt}
-	c := &cellOutput{outerr: OutErr{jout, jerr}}
+	c := &cellOutput{receipt: receipt}
+	c.outerr = OutErr{flushingWriter{c, jout}, flushingWriter{c, jerr}}
 	rOut, wOut, err := os.Pipe()
 	if err == nil {
 		var rErr, wErr *os.File
@@ -67,10 +70,20 @@ func captureOutput(receipt *msgReceipt) *cellOutput {
 // writer closed its end (the cell's, and any process it gave it to).
 func (c *cellOutput) forward(w io.Writer, r *os.File) {
 	c.writers.Add(1)
+	s, err := newStream(w, r)
+	if err != nil { // cannot happen with a pipe: forward it, unflushed
+		log.Printf("golocks: the cell's output may be out of order: %v", err)
+		go func() {
+			defer c.writers.Done()
+			io.Copy(w, r)
+			r.Close()
+		}()
+		return
+	}
+	c.streams = append(c.streams, s)
 	go func() {
 		defer c.writers.Done()
-		io.Copy(w, r)
-		r.Close()
+		s.forward()
 	}()
 }
 
@@ -111,12 +124,16 @@ func waitOutput(writers *sync.WaitGroup) {
 }
 
 // renderResults is autoRenderResults, with a panic in the student's
-// rendering methods returned as the cell's error.
+// rendering methods returned as the cell's error, and an image held in
+// bytes shown as that image.
 func (kernel *Kernel) renderResults(vals []any, types []xreflect.Type) (data Data, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = newCellError(stageRun, r)
 		}
 	}()
+	if d, ok := renderImageBytes(vals); ok { // a chart's PNG: golocks_results.go
+		return d, nil
+	}
 	return kernel.autoRenderResults(vals, types), nil
 }

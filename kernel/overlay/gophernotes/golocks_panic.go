@@ -52,6 +52,7 @@ func (g *golocks) goroutinePanic(value any) {
 	log.Print("golocks: " + msg)
 	r := g.cells.last.Load()
 	if c := g.cells.running.Load(); c != nil {
+		c.output.flush() // what the goroutine printed before it panicked comes first
 		r = &c.receipt
 	}
 	if r == nil {
