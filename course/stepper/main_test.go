@@ -4,9 +4,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/golocks/golocks/course/stepper"
 	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/runtime/pool"
-	"github.com/golocks/golocks/course/stepper"
 )
 
 // The test binary is also the worker the stepper's processes run in, as
