@@ -78,7 +78,7 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		return nil, err
 	}
 	if n, more := countSchedules(counts, s.locked, s.opt.maxSchedules); more {
-		return nil, fmt.Errorf("stepper: %s: more than %d distinct schedules (%s interleavings of their steps): Every runs at most %d; try smaller counts", describeCounts(counts), n-1, interleavings(counts, s.locked), s.opt.maxSchedules)
+		return nil, &TooManyError{fmt.Sprintf("stepper: %s: more than %d distinct schedules (%s interleavings of their steps): Every runs at most %d; try smaller counts", describeCounts(counts), n-1, interleavings(counts, s.locked), s.opt.maxSchedules)}
 	}
 	sum := &Summary{Procs: s.procs, Counts: s.counts, Expected: sumOf(s.counts), Finals: map[int]int{}, Exact: true}
 
@@ -167,6 +167,11 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		path[len(path)-1].next++
 	}
 }
+
+// A TooManyError is counts Every refuses: too many schedules to run.
+type TooManyError struct{ msg string }
+
+func (e *TooManyError) Error() string { return e.msg }
 
 func sumOf(xs []int) int { return sum(xs) }
 

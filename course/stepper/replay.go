@@ -26,7 +26,7 @@ func Replay(work any, counts []int, filename, schedule string, opts ...Option) (
 	}
 	entries, err := parseSchedule(schedule, s.procs)
 	if err != nil {
-		return nil, fmt.Errorf("stepper: %w", err)
+		return nil, &ScheduleError{Err: err}
 	}
 	st, err := s.start()
 	if err != nil {
@@ -46,6 +46,12 @@ func Replay(work any, counts []int, filename, schedule string, opts ...Option) (
 	}
 	return st.snapshot(), nil
 }
+
+// A ScheduleError is a schedule that cannot be read: nothing was run.
+type ScheduleError struct{ Err error }
+
+func (e *ScheduleError) Error() string { return "stepper: " + e.Err.Error() }
+func (e *ScheduleError) Unwrap() error { return e.Err }
 
 // entry runs one schedule entry.
 func (st *Stepper) entry(e entry) error {

@@ -45,6 +45,7 @@ type options struct {
 	idle         time.Duration
 	maxSchedules int
 	env          []string
+	ctx          context.Context
 }
 
 // LockFile names the lock file a locked work function takes (its third
@@ -69,6 +70,9 @@ func Idle(d time.Duration) Option { return func(o *options) { o.idle = d } }
 
 // MaxSchedules bounds how many schedules Every runs (DefaultMaxSchedules).
 func MaxSchedules(n int) Option { return func(o *options) { o.maxSchedules = n } }
+
+// Context ends the run (its processes killed) when ctx is done.
+func Context(ctx context.Context) Option { return func(o *options) { o.ctx = ctx } }
 
 // Env adds KEY=value to the processes' environment.
 func Env(kv ...string) Option { return func(o *options) { o.env = append(o.env, kv...) } }
@@ -225,7 +229,11 @@ func (s *setup) start() (*Stepper, error) {
 	if s.locked {
 		watch = append(watch, s.lock)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	parent := s.opt.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
 	run, err := p.Start(ctx, watch, tasks...)
 	if err != nil {
 		cancel()
@@ -355,7 +363,8 @@ func (st *Stepper) park(p *proc, cur Op) error {
 				continue
 			}
 			op := st.opOf(p, c)
-			if op == "" || op == cur {
+			// A lock or an unlock is one call, a step of its own.
+			if op == "" || op == cur && op != Lock && op != Unlock {
 				if err := c.Release(); err != nil {
 					return fmt.Errorf("stepper: process %s: %w", p.name, err)
 				}
@@ -383,7 +392,7 @@ func (st *Stepper) park(p *proc, cur Op) error {
 		case <-interrupt.Done():
 			return fmt.Errorf("stepper: %w", context.Cause(interrupt))
 		case <-st.ctx.Done():
-			return errors.New("stepper: closed")
+			return fmt.Errorf("stepper: stopped: %w", context.Cause(st.ctx))
 		}
 	}
 }
@@ -401,8 +410,13 @@ func (st *Stepper) proc(name string) (*proc, error) {
 
 // blocked says whether p's next operation must wait: a Lock while another
 // process holds the lock.
+// A process that takes the lock again on another descriptor while it
+// holds it waits for itself.
 func (st *Stepper) blocked(p *proc) bool {
-	return p.next == Lock && st.holder != "" && st.holder != p.name
+	if p.next != Lock || st.holder == "" {
+		return false
+	}
+	return st.holder != p.name || p.held == nil || p.held.FD != p.lockFD
 }
 
 // A BlockedError is a Step of a process that waits for the lock.
@@ -411,6 +425,9 @@ type BlockedError struct {
 }
 
 func (e *BlockedError) Error() string {
+	if e.Proc == e.Holder {
+		return fmt.Sprintf("process %s waits for the lock, which %s holds itself (on another descriptor): it can never go on", e.Proc, e.Holder)
+	}
 	return fmt.Sprintf("process %s waits for the lock, which %s holds: step %s first", e.Proc, e.Holder, e.Holder)
 }
 

@@ -1,0 +1,126 @@
+package stepper_test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golocks/golocks/course/stepper"
+	"github.com/golocks/golocks/course/workbook"
+)
+
+// A stepper keeps its processes paused between calls, as between cells.
+func TestStepperAcrossCalls(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	st, err := stepper.New(workbook.Work, []int{1, 1}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer noneLeft(t)
+	defer st.Close()
+	if got := st.Next(); got != "A: read\nB: read" {
+		t.Errorf("Next: %q", got)
+	}
+	for _, p := range []string{"A", "b", "A", "B", "A", "B"} {
+		if _, err := st.Step(p); err != nil {
+			t.Fatalf("step %s: %v", p, err)
+		}
+	}
+	if _, err := st.Step("A"); err == nil || !strings.Contains(err.Error(), "process A has finished") {
+		t.Errorf("a step of a finished process: %v", err)
+	}
+	if _, err := st.Step("Q"); err == nil || !strings.Contains(err.Error(), `no process "Q"`) {
+		t.Errorf("unknown process: %v", err)
+	}
+	tr := st.Trace()
+	if tr.Final != 1 || tr.Lost != 1 || !st.Done() || st.Next() != "A: ended\nB: ended" {
+		t.Errorf("trace %+v, next %q", tr, st.Next())
+	}
+}
+
+func TestStepperLockWaitsAndCloseStopsAll(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	st, err := stepper.New(workbook.WorkLocked, []int{1, 1}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer noneLeft(t)
+	for _, p := range []string{"A", "A", "B"} { // A's look at the counter, A's lock, B's look
+		if _, err := st.Step(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = st.Step("B")
+	var be *stepper.BlockedError
+	if !errors.As(err, &be) || be.Holder != "A" {
+		t.Fatalf("B's lock while A holds it: %v", err)
+	}
+	if next := st.Next(); !strings.Contains(next, "B: lock (waits: A holds the lock)") || !strings.Contains(next, "A: read (holds the lock)") {
+		t.Errorf("Next: %q", next)
+	}
+	st.Close()
+	if _, err := st.Step("A"); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("step after Close: %v", err)
+	}
+}
+
+func TestStepperIdleBound(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	st, err := stepper.New(workbook.Work, []int{1, 1}, file, opts(stepper.Idle(200*time.Millisecond))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	noneLeft(t)
+	if _, err := st.Step("A"); err == nil || !strings.Contains(err.Error(), "left alone") {
+		t.Errorf("step after the idle bound: %v", err)
+	}
+}
+
+func TestDeadlockIsReported(t *testing.T) {
+	dir := t.TempDir()
+	_, err := stepper.Replay(lockTwice, []int{1}, filepath.Join(dir, "counter.txt"), "A lock, A lock", opts()...)
+	if err == nil || !strings.Contains(err.Error(), "waits for the lock, which A holds itself") {
+		t.Errorf("%v", err)
+	}
+	noneLeft(t)
+}
+
+// A function that never touches the counter: named, within the bound.
+func TestWorkThatNeverTouchesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "counter.txt")
+	_, err := stepper.Replay(idle, []int{1, 1}, file, "AB", opts()...)
+	if err == nil || !strings.Contains(err.Error(), "stepper_test.idle(1, ") || !strings.Contains(err.Error(), "ended without touching") {
+		t.Errorf("%v", err)
+	}
+	_, err = stepper.Replay(sleepy, []int{1}, file, "A", opts(stepper.OpWait(time.Second))...)
+	if err == nil || !strings.Contains(err.Error(), "neither reached its first operation") {
+		t.Errorf("%v", err)
+	}
+	noneLeft(t)
+}
+
+func TestBadArguments(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	for _, tc := range []struct {
+		work   any
+		counts []int
+		file   string
+		want   string
+	}{
+		{nil, []int{1}, file, "not a function"},
+		{func(string) error { return nil }, []int{1}, file, "the stepper runs work(maxCount int, filename string)"},
+		{workbook.Work, nil, file, "no counts"},
+		{workbook.Work, []int{-1}, file, "negative count"},
+		{workbook.Work, []int{1}, "", "empty counter file name"},
+		{workbook.Work, []int{1}, "/no/such/dir/c.txt", "no folder"},
+	} {
+		_, err := stepper.Replay(tc.work, tc.counts, tc.file, "A", opts()...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.counts, err, tc.want)
+		}
+	}
+}
