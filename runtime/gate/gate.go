@@ -9,6 +9,10 @@ import (
 // Linux without seccomp user notification, before 5.6).
 var ErrUnsupported = errors.New("stepping processes needs Linux 5.6 or later (seccomp user notification)")
 
+// EnvVar is the environment variable, set to 1, that says a process was
+// started to be gated (see Install).
+const EnvVar = "GOLOCKS_GATE"
+
 // A Kind is which system call a held Call is.
 type Kind int
 

@@ -52,7 +52,16 @@ const maxKeptFDs = 200
 // hand the listener over before making one, then close this process's copy
 // (once the supervisor holds its own, a close is let go at once). Call it
 // once, just before the code to watch; it cannot be undone.
+//
+// Only a process started to be gated may install it: its environment has
+// GOLOCKS_GATE=1 (which Install removes, so the code it runs does not see
+// it); anywhere else, in a notebook kernel say, it would hold the process's
+// own file calls with nobody to let them go, and it refuses.
 func Install() (int, error) {
+	if os.Getenv(EnvVar) != "1" {
+		return -1, fmt.Errorf("gate: Install is for a process started to be gated (%s=1): here it would hold this process's own file calls", EnvVar)
+	}
+	os.Unsetenv(EnvVar)
 	arch := auditArch()
 	if arch == 0 {
 		return -1, fmt.Errorf("gate: %w (not on %s)", ErrUnsupported, runtime.GOARCH)

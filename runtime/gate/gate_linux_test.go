@@ -60,7 +60,7 @@ func start(t *testing.T, dir string) (*exec.Cmd, *gate.Gate, *strings.Builder) {
 	toParentR, toParentW, _ := os.Pipe()
 	fromParentR, fromParentW, _ := os.Pipe()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "GATE_CHILD=1",
+	cmd.Env = append(os.Environ(), "GATE_CHILD=1", gate.EnvVar+"=1",
 		"GATE_COUNTER="+filepath.Join(dir, "counter.txt"), "GATE_OTHER="+filepath.Join(dir, "other.txt"))
 	cmd.ExtraFiles = []*os.File{toParentW, fromParentR}
 	var stdout strings.Builder
@@ -185,6 +185,13 @@ func TestClosingTheGateUnblocksTheProcess(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines, %d before", n, before)
+	}
+}
+
+// A process not started to be gated (a notebook kernel) cannot gate itself.
+func TestInstallRefusesAnUngatedProcess(t *testing.T) {
+	if _, err := gate.Install(); err == nil || !strings.Contains(err.Error(), "GOLOCKS_GATE=1") {
+		t.Fatal(err)
 	}
 }
 

@@ -76,6 +76,7 @@ func (p *Pool) Start(ctx context.Context, watch []string, tasks ...Task) (*Gated
 	if err != nil {
 		return nil, err
 	}
+	s.env = append(s.env, gate.EnvVar+"=1") // see gate.Install
 	ctx, cancel := context.WithCancel(ctx)
 	// The start line and barrier a worker expects (it crosses neither).
 	barrier, err := newBarrier(0)
