@@ -28,6 +28,8 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(pool.Serve(pool.FindIn(funcs)))
 	}
+	// Examples name no worker: the pool finds this binary here.
+	os.Setenv("GOLOCKS_WORKER", os.Args[0])
 	os.Exit(m.Run())
 }
 
