@@ -9,6 +9,7 @@ import (
 
 	"github.com/golocks/golocks/course/stepper"
 	"github.com/golocks/golocks/course/workbook"
+	"github.com/golocks/golocks/internal/celltest"
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/runtime/pool"
 )
@@ -19,7 +20,7 @@ import (
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "worker" {
 		funcs := workbook.Funcs()
-		for _, f := range []any{idle, sleepy, lockTwice} {
+		for _, f := range []any{idle, sleepy, lockTwice, slowAfterRead} {
 			name, err := pool.FuncName(f)
 			if err != nil {
 				panic(err)
@@ -30,6 +31,10 @@ func TestMain(m *testing.M) {
 	}
 	// Examples name no worker: the pool finds this binary here.
 	os.Setenv("GOLOCKS_WORKER", os.Args[0])
+	// celltest stands in for the kernel: a cell's interrupt.
+	if err := celltest.Install(); err != nil {
+		panic(err)
+	}
 	os.Exit(m.Run())
 }
 
@@ -38,6 +43,13 @@ func idle(maxCount int, filename string) error { return nil }
 
 // sleepy never touches its file, and never returns.
 func sleepy(maxCount int, filename string) error {
+	time.Sleep(time.Hour)
+	return nil
+}
+
+// slowAfterRead looks at its file, then takes an hour.
+func slowAfterRead(maxCount int, filename string) error {
+	os.Stat(filename)
 	time.Sleep(time.Hour)
 	return nil
 }

@@ -54,7 +54,7 @@ func (e *ScheduleError) Error() string { return "stepper: " + e.Err.Error() }
 func (e *ScheduleError) Unwrap() error { return e.Err }
 
 // entry runs one schedule entry.
-func (st *Stepper) entry(e entry) error {
+func (st *machine) entry(e entry) error {
 	p, err := st.proc(e.Proc)
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func unwrapStepper(err error) error {
 // finish runs the processes the schedule left unfinished to their end, in
 // order A, B, ...: each in turn, as far as it can go, until all have
 // ended; a deadlock is an error. It notes what it did in the trace.
-func (st *Stepper) finish() error {
+func (st *machine) finish() error {
 	var left []string
 	for _, p := range st.procs {
 		if !p.ended {

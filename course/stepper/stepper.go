@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,13 +170,9 @@ type proc struct {
 	lockFD int    // the descriptor it holds the lock on, -1
 }
 
-// A Stepper runs the processes of one work function, held between file
-// operations, and does one operation at a time at the caller's say: the
-// processes stay paused between notebook cells. Make one with New; Step
-// moves one process on, Next says what each will do, Trace is what
-// happened; Close (or DefaultIdle without a call, or an interrupted Step)
-// kills the processes.
-type Stepper struct {
+// A machine is one run of a setup's processes, held between steps: what
+// a Stepper, Replay and Every drive.
+type machine struct {
 	s      *setup
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -198,11 +195,92 @@ func New(work any, counts []int, filename string, opts ...Option) (*Stepper, err
 	if err != nil {
 		return nil, err
 	}
-	return s.start()
+	m, err := s.start()
+	if err != nil {
+		return nil, err
+	}
+	st := &Stepper{m: m}
+	// A stepper the notebook no longer holds (a new one assigned to its
+	// variable) stops its processes at the next garbage collection,
+	// without waiting for the idle bound.
+	runtime.AddCleanup(st, func(m *machine) { m.Close() }, m)
+	return st, nil
+}
+
+// A Stepper runs the processes of one work function, held between file
+// operations, and does one operation at a time at the caller's say: the
+// processes stay paused between notebook cells. Make one with New; Step
+// moves one process on, Next says what each will do, Trace is what
+// happened; Close (or DefaultIdle without a call, or an interrupted Step)
+// kills the processes.
+type Stepper struct {
+	m *machine
+}
+
+var errNilStepper = errors.New("stepper: nil *Stepper (use stepper.New)")
+
+// Step does exactly one operation of the process named proc ("A", "B",
+// ...), and returns it (the trace has it too). A process that waits for
+// the lock is not moved: the error (*BlockedError) says who holds it. A
+// process that has ended, or a stepper closed, is an error too; so is a
+// step the cell's interrupt stops (the processes are then stopped, and the
+// trace so far kept).
+func (st *Stepper) Step(proc string) (*Step, error) {
+	if st == nil || st.m == nil {
+		return nil, errNilStepper
+	}
+	return st.m.Step(proc)
+}
+
+// Next says what each process will do next, one line each: "A: read",
+// "B: lock (waits: A holds the lock)", "C: ended".
+func (st *Stepper) Next() string {
+	if st == nil || st.m == nil {
+		return errNilStepper.Error()
+	}
+	return st.m.Next()
+}
+
+// Done says whether every process has ended.
+func (st *Stepper) Done() bool {
+	if st == nil || st.m == nil {
+		return true
+	}
+	return st.m.Done()
+}
+
+// Trace returns a copy of the trace so far; Final and Lost are as the
+// counter is now.
+func (st *Stepper) Trace() *Trace {
+	if st == nil || st.m == nil {
+		return &Trace{}
+	}
+	return st.m.Trace()
+}
+
+// PIDs are the processes' ids, A's first: real processes, which ps shows.
+func (st *Stepper) PIDs() []int {
+	if st == nil || st.m == nil {
+		return nil
+	}
+	var pids []int
+	for _, p := range st.m.procs {
+		pids = append(pids, p.w.PID)
+	}
+	return pids
+}
+
+// Close stops the stepper: its processes are killed. The trace so far
+// stays readable. Safe to call more than once.
+func (st *Stepper) Close() error {
+	if st == nil || st.m == nil {
+		return nil
+	}
+	return st.m.Close()
 }
 
 // start starts a run of the setup.
-func (s *setup) start() (*Stepper, error) {
+func (s *setup) start() (*machine, error) {
 	if err := os.Remove(s.file); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("stepper: reset %s: %w", s.file, err)
 	}
@@ -239,7 +317,7 @@ func (s *setup) start() (*Stepper, error) {
 		cancel()
 		return nil, fmt.Errorf("stepper: %w", err)
 	}
-	st := &Stepper{s: s, ctx: ctx, cancel: cancel, run: run}
+	st := &machine{s: s, ctx: ctx, cancel: cancel, run: run}
 	st.trace = Trace{Procs: s.procs, Counts: s.counts, Expected: sum(s.counts)}
 	for i, w := range run.Workers {
 		st.procs = append(st.procs, &proc{name: s.procs[i], w: w, lockFD: -1})
@@ -281,7 +359,7 @@ func sum(xs []int) int {
 
 // shut kills the processes and marks the stepper closed with why. The
 // caller holds mu (or is the only user).
-func (st *Stepper) shut(why error) {
+func (st *machine) shut(why error) {
 	if st.closed != nil {
 		return
 	}
@@ -293,9 +371,8 @@ func (st *Stepper) shut(why error) {
 	st.run.Kill()
 }
 
-// Close stops the stepper: its processes are killed. The trace so far
-// stays readable. Safe to call more than once.
-func (st *Stepper) Close() error {
+// Close kills the processes. Safe to call more than once.
+func (st *machine) Close() error {
 	if st == nil {
 		return nil
 	}
@@ -308,7 +385,7 @@ func (st *Stepper) Close() error {
 // opOf is the operation a held call belongs to, or "" for a call that is
 // part of whatever operation the process is doing (an lstat, an fstat, a
 // close, an open for writing without truncating).
-func (st *Stepper) opOf(p *proc, c *gate.Call) Op {
+func (st *machine) opOf(p *proc, c *gate.Call) Op {
 	if c.Path == st.s.file {
 		switch c.Kind {
 		case gate.Stat:
@@ -350,7 +427,7 @@ func (st *Stepper) opOf(p *proc, c *gate.Call) Op {
 // calls of that kind, and the calls that belong to any operation) and
 // holds it at the first call of its next operation, or until it ends: at
 // most the option's wait.
-func (st *Stepper) park(p *proc, cur Op) error {
+func (st *machine) park(p *proc, cur Op) error {
 	t := time.NewTimer(st.s.opt.opWait)
 	defer t.Stop()
 	interrupt := cell.Context()
@@ -398,7 +475,7 @@ func (st *Stepper) park(p *proc, cur Op) error {
 }
 
 // proc is the process named name.
-func (st *Stepper) proc(name string) (*proc, error) {
+func (st *machine) proc(name string) (*proc, error) {
 	n := strings.ToUpper(strings.TrimSpace(name))
 	for _, p := range st.procs {
 		if p.name == n {
@@ -412,7 +489,7 @@ func (st *Stepper) proc(name string) (*proc, error) {
 // process holds the lock.
 // A process that takes the lock again on another descriptor while it
 // holds it waits for itself.
-func (st *Stepper) blocked(p *proc) bool {
+func (st *machine) blocked(p *proc) bool {
 	if p.next != Lock || st.holder == "" {
 		return false
 	}
@@ -442,14 +519,8 @@ func (e *DeadlockError) Error() string {
 	return fmt.Sprintf("deadlock: %s wait for the lock, held by %s, and nobody can go on", strings.Join(e.Waiting, ", "), e.Holder)
 }
 
-// Step does exactly one operation of the process named proc ("A", "B",
-// ...), and returns it (the trace has it too). A process that waits for
-// the lock is not moved: the error (*BlockedError) says who holds it. A
-// process that has ended, or a stepper closed, is an error too.
-func (st *Stepper) Step(proc string) (*Step, error) {
-	if st == nil {
-		return nil, errors.New("stepper: nil *Stepper (use stepper.New)")
-	}
+// Step is Stepper.Step.
+func (st *machine) Step(proc string) (*Step, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed != nil {
@@ -464,7 +535,7 @@ func (st *Stepper) Step(proc string) (*Step, error) {
 }
 
 // step is Step of p; the caller holds mu.
-func (st *Stepper) step(p *proc) (*Step, error) {
+func (st *machine) step(p *proc) (*Step, error) {
 	if p.ended {
 		return nil, fmt.Errorf("stepper: process %s has finished", p.name)
 	}
@@ -511,7 +582,7 @@ func (st *Stepper) step(p *proc) (*Step, error) {
 }
 
 // waiting lists the processes whose next operation waits for the lock.
-func (st *Stepper) waiting() []string {
+func (st *machine) waiting() []string {
 	var w []string
 	for _, p := range st.procs {
 		if st.blocked(p) {
@@ -522,7 +593,7 @@ func (st *Stepper) waiting() []string {
 }
 
 // enabled lists the processes that can do a step now.
-func (st *Stepper) enabled() []*proc {
+func (st *machine) enabled() []*proc {
 	var e []*proc
 	for _, p := range st.procs {
 		if !p.ended && !st.blocked(p) {
@@ -533,7 +604,7 @@ func (st *Stepper) enabled() []*proc {
 }
 
 // deadlock is a *DeadlockError if every process that has not ended waits.
-func (st *Stepper) deadlock() error {
+func (st *machine) deadlock() error {
 	w := st.waiting()
 	if len(w) > 0 && len(st.enabled()) == 0 {
 		return &DeadlockError{Waiting: w, Holder: st.holder}
@@ -541,12 +612,8 @@ func (st *Stepper) deadlock() error {
 	return nil
 }
 
-// Next says what each process will do next, one line each: "A: read",
-// "B: lock (waits: A holds the lock)", "C: ended".
-func (st *Stepper) Next() string {
-	if st == nil {
-		return "stepper: nil"
-	}
+// Next is Stepper.Next.
+func (st *machine) Next() string {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var lines []string
@@ -577,8 +644,8 @@ func (st *Stepper) Next() string {
 	return strings.Join(lines, "\n")
 }
 
-// Done says whether every process has ended.
-func (st *Stepper) Done() bool {
+// Done is Stepper.Done.
+func (st *machine) Done() bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for _, p := range st.procs {
@@ -589,15 +656,14 @@ func (st *Stepper) Done() bool {
 	return true
 }
 
-// Trace returns a copy of the trace so far; Final and Lost are as the
-// counter is now.
-func (st *Stepper) Trace() *Trace {
+// Trace is Stepper.Trace.
+func (st *machine) Trace() *Trace {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.snapshot()
 }
 
-func (st *Stepper) snapshot() *Trace {
+func (st *machine) snapshot() *Trace {
 	t := st.trace
 	t.Procs = append([]string(nil), t.Procs...)
 	t.Counts = append([]int(nil), t.Counts...)

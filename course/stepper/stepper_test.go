@@ -1,14 +1,20 @@
 package stepper_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golocks/golocks/course/stepper"
 	"github.com/golocks/golocks/course/workbook"
+	"github.com/golocks/golocks/internal/celltest"
+	"github.com/golocks/golocks/runtime/cell"
 )
 
 // A stepper keeps its processes paused between calls, as between cells.
@@ -123,4 +129,59 @@ func TestBadArguments(t *testing.T) {
 			t.Errorf("%v: %v, want %q", tc.counts, err, tc.want)
 		}
 	}
+}
+
+// Interrupting the cell during a step stops the processes; the trace so far
+// stays.
+func TestInterruptMidStep(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	st, err := stepper.New(slowAfterRead, []int{1, 1}, file, opts(stepper.OpWait(time.Minute))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx, interrupt := context.WithCancelCause(context.Background())
+	celltest.Run(t, ctx)
+	time.AfterFunc(300*time.Millisecond, func() { interrupt(cell.ErrInterrupted) })
+	_, err = st.Step("A")
+	if !errors.Is(err, cell.ErrInterrupted) {
+		t.Fatalf("interrupted step: %v", err)
+	}
+	for _, pid := range st.PIDs() {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			t.Errorf("process %d still there", pid)
+		}
+	}
+	if !strings.Contains(st.Next(), "stopped") {
+		t.Errorf("Next: %q", st.Next())
+	}
+	noneLeft(t)
+}
+
+// A stepper the program no longer holds stops its processes once the
+// garbage collector sees it (a notebook that assigns a new stepper to its
+// variable).
+func TestDroppedStepperStopsItsProcesses(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	st, err := stepper.New(workbook.Work, []int{1, 1}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := st.PIDs()
+	st = nil
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		runtime.GC()
+		gone := 0
+		for _, pid := range pids {
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+				gone++
+			}
+		}
+		if gone == len(pids) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("processes %v still there", pids)
 }
