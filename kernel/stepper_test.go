@@ -4,6 +4,7 @@ package kernel
 // the worker that interprets it, held at each file operation by the gate.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,5 +88,47 @@ st.Close()`},
 	}
 	if !strings.Contains(out[4], "final 1 lost 1 done true") {
 		t.Errorf("end: %q", out[4])
+	}
+}
+
+// Interrupting a cell during a step stops the stepper's processes; the
+// stepper and its trace stay, and say so.
+func TestStepperInterruptedMidStep(t *testing.T) {
+	k := jupytertest.InstallKernel(t)
+	res := runSession(t, k, kernelName, []step{
+		{"run": `import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/golocks/golocks/course/stepper"
+)
+
+func slowWork(maxCount int, filename string) error {
+	os.Stat(filename)
+	time.Sleep(time.Hour)
+	return nil
+}
+
+st, err := stepper.New(slowWork, []int{1}, "slow.txt", stepper.OpWait(time.Minute))
+fmt.Println(err, st.Next())`},
+		{"run": `fmt.Println("stepping")
+_, err = st.Step("A")
+fmt.Println("step:", err)`, "interrupt_on": "stepping", "stop_on_error": false},
+		{"run": `fmt.Println(st.Next())
+for _, pid := range st.PIDs() {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	fmt.Println("gone", err != nil)
+}`},
+	})
+	if out := res[0].Cells[0].Stdout; !strings.Contains(out, "<nil> A: read") {
+		t.Fatalf("new: %q %v", out, res[0].Cells[0].Errors)
+	}
+	if c := res[1].Cells[0]; !strings.Contains(c.Stdout+fmt.Sprint(c.Errors), "interrupted") {
+		t.Errorf("interrupted step: %q %v", c.Stdout, c.Errors)
+	}
+	out := res[2].Cells[0].Stdout
+	if !strings.Contains(out, "A: stopped") || !strings.Contains(out, "gone true") || strings.Contains(out, "gone false") {
+		t.Errorf("after the interrupt: %q %v", out, res[2].Cells[0].Errors)
 	}
 }
