@@ -18,7 +18,6 @@ import (
 	"github.com/golocks/golocks/runtime/cell"
 	"github.com/golocks/golocks/runtime/gate"
 	"github.com/golocks/golocks/runtime/pool"
-	"golang.org/x/sys/unix"
 )
 
 // Defaults of the options.
@@ -393,10 +392,10 @@ func (st *machine) opOf(p *proc, c *gate.Call) Op {
 				return Read
 			}
 		case gate.Open:
-			if c.Flags&unix.O_TRUNC != 0 {
+			if c.Flags&oTrunc != 0 {
 				return Truncate
 			}
-			if c.Flags&unix.O_ACCMODE == unix.O_RDONLY {
+			if c.Flags&oAccMode == oRdOnly {
 				return Read
 			}
 		case gate.Read:
@@ -411,7 +410,7 @@ func (st *machine) opOf(p *proc, c *gate.Call) Op {
 	// The lock file.
 	switch c.Kind {
 	case gate.Flock:
-		if c.Flags&unix.LOCK_UN != 0 {
+		if c.Flags&lockUn != 0 {
 			return Unlock
 		}
 		return Lock
