@@ -185,3 +185,35 @@ func TestDroppedStepperStopsItsProcesses(t *testing.T) {
 	}
 	t.Errorf("processes %v still there", pids)
 }
+
+// Steppers opened and closed leave no goroutine, descriptor or process.
+func TestNoLeaks(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	fds := func() int {
+		entries, _ := os.ReadDir("/proc/self/fd")
+		return len(entries)
+	}
+	// One first, so that what stays for good (the runtime's poller) is
+	// there before counting.
+	if _, err := stepper.Replay(workbook.Work, []int{1, 1}, file, "AB", opts()...); err != nil {
+		t.Fatal(err)
+	}
+	goroutines, descriptors := runtime.NumGoroutine(), fds()
+	for range 3 {
+		st, err := stepper.New(workbook.WorkLocked, []int{1, 1}, file, opts()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Step("A")
+		st.Step("B")
+		st.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for (runtime.NumGoroutine() > goroutines || fds() > descriptors) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if g, d := runtime.NumGoroutine(), fds(); g > goroutines || d > descriptors {
+		t.Errorf("goroutines %d (were %d), descriptors %d (were %d)", g, goroutines, d, descriptors)
+	}
+	noneLeft(t)
+}
