@@ -91,14 +91,40 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		next    int
 	}
 	var path []node
+	// Each run's processes are launched while the run before steps: they
+	// wait at their first call on the files until begin.
+	type launched struct {
+		m   *machine
+		err error
+	}
+	ahead := make(chan launched, 1)
+	launch := func() {
+		go func() {
+			m, err := s.launch()
+			ahead <- launched{m, err}
+		}()
+	}
+	launch()
+	defer func() {
+		if l := <-ahead; l.m != nil {
+			l.m.Close()
+		}
+	}()
 	for {
 		if sum.Schedules >= s.opt.maxSchedules {
 			return sum, fmt.Errorf("stepper: more than %d schedules: stopped", s.opt.maxSchedules)
 		}
-		st, err := s.start()
-		if err != nil {
+		l := <-ahead
+		if l.err != nil {
+			ahead <- launched{} // for the deferred drain
+			return sum, l.err
+		}
+		st := l.m
+		if err := st.begin(); err != nil {
+			ahead <- launched{}
 			return sum, err
 		}
+		launch()
 		tr, deadlock, err := func() (*Trace, bool, error) {
 			defer st.Close()
 			st.mu.Lock()

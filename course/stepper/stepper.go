@@ -280,19 +280,21 @@ func (st *Stepper) Close() error {
 
 // start starts a run of the setup.
 func (s *setup) start() (*machine, error) {
-	if err := os.Remove(s.file); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("stepper: reset %s: %w", s.file, err)
+	st, err := s.launch()
+	if err != nil {
+		return nil, err
 	}
-	if s.locked {
-		// The lock file is there from the start, so that every process
-		// finds the same files whatever the others did at their start
-		// (before its first step each runs freely).
-		f, err := regular.Open(s.lock, os.O_RDONLY|os.O_CREATE, 0o644)
-		if err != nil {
-			return nil, fmt.Errorf("stepper: lock file: %w", err)
-		}
-		f.Close()
+	if err := st.begin(); err != nil {
+		return nil, err
 	}
+	return st, nil
+}
+
+// launch starts the processes of a run: each runs up to its first call on
+// the counter or the lock file, and waits there, even one that belongs to
+// no operation, until begin. So a run can be launched while another runs
+// on the same files (Every does, to start processes ahead).
+func (s *setup) launch() (*machine, error) {
 	tasks := make([]pool.Task, len(s.counts))
 	for i, c := range s.counts {
 		args := []any{c, s.file}
@@ -321,10 +323,34 @@ func (s *setup) start() (*machine, error) {
 	for i, w := range run.Workers {
 		st.procs = append(st.procs, &proc{name: s.procs[i], w: w, lockFD: -1})
 	}
+	return st, nil
+}
+
+// begin resets the files of a launched run and holds each process at its
+// first operation. It removes the counter (every run counts from no file)
+// and creates the lock file if missing, so that every process finds the
+// same files whatever the others did at their start (up to its first
+// operation each runs freely).
+func (st *machine) begin() error {
+	s := st.s
+	if err := os.Remove(s.file); err != nil && !errors.Is(err, os.ErrNotExist) {
+		err = fmt.Errorf("stepper: reset %s: %w", s.file, err)
+		st.shut(err)
+		return err
+	}
+	if s.locked {
+		f, err := regular.Open(s.lock, os.O_RDONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			err = fmt.Errorf("stepper: lock file: %w", err)
+			st.shut(err)
+			return err
+		}
+		f.Close()
+	}
 	for _, p := range st.procs {
 		if err := st.park(p, ""); err != nil {
 			st.shut(err)
-			return nil, err
+			return err
 		}
 	}
 	for i, p := range st.procs {
@@ -334,7 +360,7 @@ func (s *setup) start() (*machine, error) {
 				err = fmt.Errorf("stepper: %s(%d, %q) failed before touching %s: %s", s.name, s.counts[i], s.file, s.file, p.err)
 			}
 			st.shut(err)
-			return nil, err
+			return err
 		}
 		if p.ended {
 			st.trace.Steps = append(st.trace.Steps, Step{Proc: p.name, Op: End, File: fileText(s.file), Err: p.err})
@@ -345,7 +371,7 @@ func (s *setup) start() (*machine, error) {
 		defer st.mu.Unlock()
 		st.shut(fmt.Errorf("stepper: left alone for %v: its processes were stopped", s.opt.idle))
 	})
-	return st, nil
+	return nil
 }
 
 func sum(xs []int) int {
