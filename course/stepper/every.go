@@ -77,8 +77,12 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 	if err != nil {
 		return nil, err
 	}
-	if n, more := countSchedules(counts, s.locked, s.opt.maxSchedules); more {
-		return nil, &TooManyError{fmt.Sprintf("stepper: %s: more than %d distinct schedules (%s interleavings of their steps): Every runs at most %d; try smaller counts", describeCounts(counts), n-1, interleavings(counts, s.locked), s.opt.maxSchedules)}
+	if n, more := countSchedules(counts, s.locked, countCap); more || n > s.opt.maxSchedules {
+		how := fmt.Sprintf("%d distinct schedules", n)
+		if more {
+			how = fmt.Sprintf("more than %d distinct schedules", countCap)
+		}
+		return nil, &TooManyError{fmt.Sprintf("stepper: %s: %s (of %s orders of their steps): Every runs at most %d; try smaller counts", describeCounts(counts), how, interleavings(counts, s.locked), s.opt.maxSchedules)}
 	}
 	sum := &Summary{Procs: s.procs, Counts: s.counts, Expected: sumOf(s.counts), Finals: map[int]int{}, Exact: true}
 
@@ -193,6 +197,10 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		path[len(path)-1].next++
 	}
 }
+
+// countCap bounds the count of schedules Every makes before refusing: past
+// it, it says "more than".
+const countCap = 100000
 
 // A TooManyError is counts Every refuses: too many schedules to run.
 type TooManyError struct{ msg string }
