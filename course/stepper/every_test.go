@@ -117,3 +117,27 @@ func TestLostLabelsOverEverySchedule(t *testing.T) {
 		}
 	}
 }
+
+// With the lock taken around each increment the processes interleave
+// between increments, and every schedule is still exact.
+func TestEveryLockedPerIncrementIsExact(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	sum, err := stepper.Every(workbook.WorkLockedPerIncrement, []int{2, 1}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Exact || sum.Finals[3] != sum.Schedules || sum.Deadlocks != 0 {
+		t.Fatalf("%+v", sum)
+	}
+	// A takes the lock twice: B can go in between.
+	between := false
+	for _, tr := range sum.Traces {
+		if strings.Contains(tr.Schedule, "A unlock, B lock") && strings.Contains(tr.Schedule, "B unlock, A lock") {
+			between = true
+		}
+	}
+	if !between {
+		t.Errorf("no schedule lets B in between A's increments")
+	}
+	t.Logf("%d schedules", sum.Schedules)
+}
