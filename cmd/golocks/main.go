@@ -7,6 +7,8 @@
 //	               [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
 //	golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
 //	golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
+//	golocks steps  --procs N --counts a,b,... [--lock none|file] [--lock-file L] --schedule S [--quiet] [--json]
+//	golocks schedules --procs N --counts a,b,... [--lock none|file] [--lock-file L] [--quiet] [--json]
 //	golocks worker
 //
 // count races N processes on a counter kept in a file, as the workbook's
@@ -17,6 +19,17 @@
 // how long it took; with --json, one JSON object with exactly the keys
 // expected, got, lost and elapsed_s, the same flags and output as the
 // workbook's Python reference, so the two can be run side by side.
+//
+// steps runs the workbook's work (workbook.Work; with --lock file,
+// workbook.WorkLocked) in N processes, one file operation at a time, in the
+// order the schedule says ("A read, B read, A write, B write", "ABAB",
+// "A3 B3"; see course/stepper), and prints each step and the count; with
+// --json, one JSON object, the stepper's Trace (expected, final, lost,
+// steps: proc, op, value, file, lost, ...). schedules runs every distinct
+// schedule of the same and prints how many, the final counts (finals:
+// final count -> schedules) and the shortest schedule that loses an update
+// (shortest_losing, which steps --schedule accepts). Both count in a new
+// temp folder, removed at the end.
 //
 // worker is not for typing: a pool (runtime/pool) starts it, sends it one call
 // of a workbook function on a channel of its own, and reads the outcome.
@@ -63,6 +76,8 @@ const usage = `usage:
                  [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
   golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
   golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
+  golocks steps  --procs N --counts a,b,... [--lock none|file] [--lock-file L] --schedule S [--quiet] [--json]
+  golocks schedules --procs N --counts a,b,... [--lock none|file] [--lock-file L] [--quiet] [--json]
   golocks worker   (started by runtime/pool, which sends it one call)
 `
 
@@ -89,13 +104,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = sharedCmd(rest, stdout, stderr)
 	case "redis":
 		err = redisCmd(rest, stdout, stderr)
+	case "steps":
+		err = stepsCmd(rest, stdout, stderr)
+	case "schedules":
+		err = schedulesCmd(rest, stdout, stderr)
 	case "worker":
 		return workerCmd(rest, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (want count, shared, redis or worker)", cmd)
+		err = usagef("unknown command %q (want count, shared, redis, steps, schedules or worker)", cmd)
 	}
 	return report(err, args[0], stderr)
 }

@@ -73,4 +73,8 @@ type Trace struct {
 	Final    int      `json:"final"`    // the number the counter held after the run
 	Lost     int      `json:"lost"`     // Expected - Final; equals the Steps marked Lost
 	Steps    []Step   `json:"steps"`
+
+	// Note says what the stepper did beyond the schedule: "the schedule
+	// ended before B did: finished in order A, B". Added by the stepper.
+	Note string `json:"note,omitempty"`
 }

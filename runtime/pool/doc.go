@@ -34,6 +34,11 @@
 // On Linux the workers also die with the process that started them, however
 // it dies.
 //
+// Start is the gated form, for the stepper (course/stepper): one worker
+// per task, each held at every system call on the watched files until the
+// caller lets it go (package gate), the run going on across calls until it
+// ends or is killed.
+//
 // MapFunc is the same shape with goroutines in this process, for any Go
 // function, a closure or a notebook cell's included.
 package pool

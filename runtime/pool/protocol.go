@@ -17,6 +17,13 @@ package pool
 //	pool   -> worker   start      {"Start": true}
 //	worker -> pool     report     {"Done": true}, with "Err" or "Panic" if the call failed
 //
+// A gated call (Start) goes on differently after its Start: the worker
+// installs the gate (package gate) on itself and reports the listener's
+// descriptor number, {"Gate": fd}; the pool copies it (pidfd_getfd), starts
+// its side of the gate and sends a second {"Start": true}; the worker closes
+// its own copy and makes the call. A worker that cannot install the gate
+// reports {"Err": "..."} instead, and exits without making the call.
+//
 // The first round of a run (its first Procs calls) starts at the same
 // moment, once every one of its workers is ready: the start barrier,
 // descriptor 6, a word of memory the pool shares with its workers (a memfd
@@ -88,6 +95,7 @@ type request struct {
 	Call        Call
 	StartWithin time.Duration
 	Barrier     bool `json:",omitempty"` // a first-round call: after the Start, cross the start barrier
+	Gate        bool `json:",omitempty"` // a gated call (Start): after the Start, install the gate first
 }
 
 // A start is the pool's second message: go (a first-round call: to the
@@ -109,6 +117,7 @@ type report struct {
 	Done  bool   `json:",omitempty"` // the call ended; Err or Panic if it failed
 	Err   string `json:",omitempty"` // the error the call returned, or why it cannot be made
 	Panic string `json:",omitempty"` // what the call panicked with
+	Gate  int    `json:",omitempty"` // a gated call: the gate's listener descriptor (never 0, stdin's)
 }
 
 // The worker's exit statuses (see Serve).

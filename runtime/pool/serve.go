@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/golocks/golocks/runtime/gate"
 )
 
 // Serve is the whole worker side of one call: main calls it when started as
@@ -52,6 +54,12 @@ func Serve(find func(Call) (reflect.Value, error)) int {
 	}
 	if !ch.start(req) {
 		return exitNotMade
+	}
+	if req.Gate {
+		if err := ch.gate(req); err != nil {
+			ch.send(report{Err: fmt.Sprintf("the gate: %v", err)})
+			return exitNotMade
+		}
 	}
 
 	err = invoke(fn, args)
@@ -174,6 +182,23 @@ func (c *channel) started(req request) bool {
 	}
 	var st start
 	return c.dec.Decode(&st) == nil && st.Start
+}
+
+// gate installs the gate on this process and hands its listener to the
+// pool (protocol.go), then closes this process's copy.
+func (c *channel) gate(req request) error {
+	fd, err := gate.Install()
+	if err != nil {
+		return err
+	}
+	if err := c.send(report{Gate: fd}); err != nil {
+		return err
+	}
+	if !c.started(req) {
+		return errors.New("the pool did not take the gate")
+	}
+	// A close the gate lets go at once: the pool holds its own copy.
+	return os.NewFile(uintptr(fd), "gate listener").Close()
 }
 
 // A channel is the worker's end of the pipes to its pool.

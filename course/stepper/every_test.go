@@ -1,0 +1,143 @@
+package stepper_test
+
+import (
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golocks/golocks/course/stepper"
+	"github.com/golocks/golocks/course/workbook"
+)
+
+// Every schedule of two processes counting once, against the count by
+// hand. Each process reads (R), truncates (T) and writes (W). Of the 20
+// orders of RA TA WA and RB TB WB, the 12 that start with both reads come
+// in 6 pairs that differ only in the order of the two reads, which commute:
+// 14 distinct schedules.
+//   - Both read first (6): both read nothing and write 1: final 1.
+//   - A reads first and B reads later (4): RA TA, then WA before RB
+//     (A runs whole, then B: final 2), or B reads the file A emptied and
+//     counts from 0 (RB before WA: 3 places for WA among RB TB WB: final 1).
+//   - B first, the same: 1 × final 2, 3 × final 1.
+//
+// So 14 schedules: 12 end at 1, 2 at 2.
+func TestEveryTwoByOne(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	start := time.Now()
+	sum, err := stepper.Every(workbook.Work, []int{1, 1}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d schedules in %v", sum.Schedules, time.Since(start))
+	if want := map[int]int{1: 12, 2: 2}; sum.Schedules != 14 || !reflect.DeepEqual(sum.Finals, want) {
+		t.Fatalf("%d schedules, finals %v; want 14, %v", sum.Schedules, sum.Finals, want)
+	}
+	if sum.Exact || sum.ShortestLosing == "" {
+		t.Fatalf("%+v", sum)
+	}
+	// The shortest losing schedule replays to a loss.
+	tr, err := stepper.Replay(workbook.Work, []int{1, 1}, file, sum.ShortestLosing, opts()...)
+	if err != nil || tr.Final != 1 {
+		t.Fatalf("replay of %q: %v, %+v", sum.ShortestLosing, err, tr)
+	}
+	seen := map[string]bool{}
+	for _, tr := range sum.Traces {
+		if seen[tr.Schedule] {
+			t.Errorf("schedule %q twice", tr.Schedule)
+		}
+		seen[tr.Schedule] = true
+		if tr.Lost != tr.Expected-tr.Final {
+			t.Errorf("%q: lost %d", tr.Schedule, tr.Lost)
+		}
+	}
+}
+
+// With the lock held for the whole call every schedule is exact: one
+// process's call, then the other's.
+func TestEveryLockedIsExact(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	sum, err := stepper.Every(workbook.WorkLocked, []int{2, 1}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Exact || sum.Schedules < 2 || sum.Finals[3] != sum.Schedules || sum.ShortestLosing != "" || sum.Deadlocks != 0 {
+		for _, tr := range sum.Traces {
+			t.Log(tr.Schedule)
+		}
+		t.Fatalf("%+v", sum)
+	}
+}
+
+func TestEveryRefusesTooMany(t *testing.T) {
+	_, err := stepper.Every(workbook.Work, []int{5, 5}, filepath.Join(t.TempDir(), "c.txt"), opts()...)
+	if err == nil || !strings.Contains(err.Error(), "more than 100000 distinct schedules") || !strings.Contains(err.Error(), "orders of their steps") {
+		t.Fatal(err)
+	}
+	_, err = stepper.Every(workbook.Work, []int{3, 3}, filepath.Join(t.TempDir(), "c.txt"), opts()...)
+	if err == nil || !strings.Contains(err.Error(), ": 23888 distinct schedules (of 48620 orders") {
+		t.Fatal(err)
+	}
+}
+
+// The labels' property (issue 20, item 4) over every schedule of 2 × 2:
+// the writes a trace marks lost are exactly the increments the final count
+// lacks. Trace.CountLost is course/chart's (lost.go); until it lands the
+// stand-in marks no step, and the test says so and skips.
+func TestLostLabelsOverEverySchedule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 546 schedules")
+	}
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	lossy, err := stepper.Replay(workbook.Work, []int{1, 1}, file, "A read, B read, A write, B write", opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(lossy.Steps, func(s stepper.Step) bool { return s.Lost }) {
+		t.Skip("a schedule that loses an update marks no step lost: Trace.CountLost is still the stand-in (lost_stub.go)")
+	}
+	sum, err := stepper.Every(workbook.Work, []int{2, 2}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range sum.Traces {
+		n := 0
+		for _, s := range tr.Steps {
+			if s.Lost {
+				n++
+				if s.Op != stepper.Write {
+					t.Errorf("%q: a %s marked lost", tr.Schedule, s.Op)
+				}
+			}
+		}
+		if n != tr.Expected-tr.Final || tr.Lost != n {
+			t.Errorf("%q: %d writes marked lost, Lost %d, but %d - %d", tr.Schedule, n, tr.Lost, tr.Expected, tr.Final)
+		}
+	}
+}
+
+// With the lock taken around each increment the processes interleave
+// between increments, and every schedule is still exact.
+func TestEveryLockedPerIncrementIsExact(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	sum, err := stepper.Every(workbook.WorkLockedPerIncrement, []int{2, 1}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Exact || sum.Finals[3] != sum.Schedules || sum.Deadlocks != 0 {
+		t.Fatalf("%+v", sum)
+	}
+	// A takes the lock twice: B can go in between.
+	between := false
+	for _, tr := range sum.Traces {
+		if strings.Contains(tr.Schedule, "A unlock, B lock") && strings.Contains(tr.Schedule, "B unlock, A lock") {
+			between = true
+		}
+	}
+	if !between {
+		t.Errorf("no schedule lets B in between A's increments")
+	}
+	t.Logf("%d schedules", sum.Schedules)
+}
