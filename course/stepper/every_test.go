@@ -84,8 +84,7 @@ func TestEveryRefusesTooMany(t *testing.T) {
 
 // The labels' property (issue 20, item 4) over every schedule of 2 × 2:
 // the writes a trace marks lost are exactly the increments the final count
-// lacks. Trace.CountLost is course/chart's (lost.go); until it lands the
-// stand-in marks no step, and the test says so and skips.
+// lacks (Trace.CountLost, lost.go).
 func TestLostLabelsOverEverySchedule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 546 schedules")
@@ -96,7 +95,7 @@ func TestLostLabelsOverEverySchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.ContainsFunc(lossy.Steps, func(s stepper.Step) bool { return s.Lost }) {
-		t.Skip("a schedule that loses an update marks no step lost: Trace.CountLost is still the stand-in (lost_stub.go)")
+		t.Fatalf("%q loses an update but marks no step lost", lossy.Schedule)
 	}
 	sum, err := stepper.Every(workbook.Work, []int{2, 2}, file, opts()...)
 	if err != nil {
