@@ -106,3 +106,15 @@ func (f *file) reopenReadWrite() bool {
 	*f = *nf
 	return true
 }
+
+// A fileID is a lock file's identity: the key of the process's waiters.
+type fileID struct{ dev, ino uint64 }
+
+// id returns the identity of the file f has open.
+func (f *file) id() (fileID, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(f.fd, &st); err != nil {
+		return fileID{}, &os.PathError{Op: "fstat", Path: f.path, Err: err}
+	}
+	return fileID{dev: uint64(st.Dev), ino: st.Ino}, nil // Dev is not uint64 on every system
+}

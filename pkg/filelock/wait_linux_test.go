@@ -3,9 +3,11 @@ package filelock_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,6 +57,109 @@ func TestTimedOutWaitsStayFlat(t *testing.T) {
 	}
 	if err := holder.Unlock(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The same with a fresh Lock value for every try, as a cell that writes
+// filelock.New(path).LockTimeout(time.Millisecond) in a loop does: the
+// process has one blocking wait per lock file, not one per value, and a
+// value whose wait gave up keeps no descriptor open. 500 timed-out waits
+// leave the thread and descriptor counts within +10, and the lock works
+// for the next value once the holder lets go.
+func TestTimedOutWaitsByFreshValuesStayFlat(t *testing.T) {
+	p := lockPath(t)
+	holder := filelock.New(p)
+	t.Cleanup(func() { holder.Close() })
+	if err := holder.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	try := func() {
+		t.Helper()
+		if err := filelock.New(p).LockTimeout(time.Millisecond); !errors.Is(err, filelock.ErrTimeout) {
+			t.Fatalf("LockTimeout on a held lock: %v, want ErrTimeout", err)
+		}
+	}
+	try()        // the process's waiter on the file
+	runtime.GC() // earlier tests' unreachable files close now, not during the count
+	threads, fds := countThreads(t), countFDs(t)
+	for range 500 {
+		try()
+	}
+	threads2, fds2 := countThreads(t), countFDs(t)
+	t.Logf("after 1 timeout: %d threads, %d descriptors; after 501: %d, %d", threads, fds, threads2, fds2)
+	if fds2 > fds+10 {
+		t.Errorf("descriptors %d -> %d over 500 timed-out waits by fresh Lock values", fds, fds2)
+	}
+	if threads2 > threads+10 {
+		t.Errorf("threads %d -> %d over 500 timed-out waits by fresh Lock values", threads, threads2)
+	}
+
+	if err := holder.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	l := filelock.New(p)
+	defer l.Close()
+	if err := l.LockTimeout(5 * time.Second); err != nil {
+		t.Fatalf("after the holder let go: %v", err)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	// The process's waiter let go: the holder gets the lock again.
+	if err := holder.LockTimeout(5 * time.Second); err != nil {
+		t.Fatalf("the waiter kept the lock: %v", err)
+	}
+	if err := holder.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Many Lock values of one process wait for one file at once, each with its
+// own goroutines: every increment of a counter file under the lock counts,
+// whichever value the process's one waiter hands the lock to. (A file, not
+// a variable: the race detector does not see flock's ordering.)
+func TestFreshValuesShareTheWaiter(t *testing.T) {
+	p := lockPath(t)
+	holder := filelock.New(p)
+	defer holder.Close()
+	if err := holder.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	const values, each = 8, 50
+	counter := filepath.Join(t.TempDir(), "counter")
+	var wg sync.WaitGroup
+	errs := make(chan error, values)
+	for range values {
+		wg.Go(func() {
+			l := filelock.New(p)
+			defer l.Close()
+			for range each {
+				if err := l.LockTimeout(30 * time.Second); err != nil {
+					errs <- err
+					return
+				}
+				if err := incrementFile(counter); err != nil {
+					errs <- err
+					return
+				}
+				if err := l.Unlock(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(10 * time.Millisecond) // let some wait on the held lock (not asserted)
+	if err := holder.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n, err := readFile(counter); err != nil || n != values*each {
+		t.Fatalf("counter %d (%v), want %d", n, err, values*each)
 	}
 }
 
