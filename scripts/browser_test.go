@@ -1,3 +1,5 @@
+//go:build e2e
+
 package scripts_test
 
 // TestBrowser is the student's path in a real browser: Debian's Chromium,

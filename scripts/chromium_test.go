@@ -1,3 +1,5 @@
+//go:build e2e
+
 package scripts_test
 
 // Debian's Chromium, headless, driven over the DevTools protocol with

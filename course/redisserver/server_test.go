@@ -228,6 +228,7 @@ func waitGone(t *testing.T, pid int) {
 // A process killed with SIGKILL leaves no redis-server behind, even though
 // the thread that started the server had ended long before.
 func TestNoOrphanAfterSIGKILL(t *testing.T) {
+	redistest.Need(t)
 	cmd := reexec.Command("serve")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
