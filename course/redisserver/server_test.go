@@ -156,6 +156,7 @@ func TestEnvURL(t *testing.T) {
 // Without REDIS_URL every Connect reaches one private server, started once,
 // and started again if it died.
 func TestConnectPrivate(t *testing.T) {
+	redistest.Need(t)
 	t.Setenv(redisserver.EnvURL, "")
 	u1, err := redisserver.URL()
 	if err != nil {
