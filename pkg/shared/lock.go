@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/golocks/golocks/internal/procfs"
 	"github.com/golocks/golocks/pkg/lockerr"
 	"github.com/golocks/golocks/runtime/cell"
 )
@@ -322,7 +323,7 @@ func (l *plock) timeoutErr(waited time.Duration, cause error) error {
 	case e.HolderPID == selfPID():
 		e.HolderName = "an earlier process with this pid"
 	default:
-		e.HolderName = processName(e.HolderPID)
+		e.HolderName = procfs.Comm(e.HolderPID)
 	}
 	return e
 }
