@@ -3,8 +3,6 @@ package workbook
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/golocks/golocks/internal/regular"
@@ -259,7 +257,7 @@ func readHeld(filename string, clock func() time.Time) (nbr int, reset string, s
 	if err != nil {
 		return readNote(filename, clock)
 	}
-	nbr, err = strconv.Atoi(strings.TrimSpace(string(data)))
+	nbr, _, err = ParseCount(data)
 	if err != nil {
 		return readNote(filename, clock)
 	}
