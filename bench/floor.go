@@ -171,7 +171,7 @@ func floorAtomic(dir string, n int) (result, error) {
 	defer os.RemoveAll(d)
 	path := filepath.Join(d, "value")
 	start := time.Now()
-	if err := workbook.IncrementShared(n, "atomic", path, ""); err != nil {
+	if err := workbook.IncrementShared(n, workbook.SharedAtomic, path, ""); err != nil {
 		return result{}, err
 	}
 	elapsed := time.Since(start)
