@@ -16,7 +16,7 @@ import (
 	"github.com/golocks/golocks/pkg/redislock"
 )
 
-// The Redis section of the bench (issue 11): the counter in one Redis
+// The Redis section of the bench: the counter in one Redis
 // server, `golocks redis` against the same loops in Python's redis client
 // (bench/redis_bench.py, Debian's python3-redis), run alternately, and the
 // cost of one uncontended lock acquire + release in each.

@@ -204,7 +204,7 @@ func (l *Lock) Close() error {
 }
 
 // errNil is the error of every method on a nil *Lock.
-var errNil = errors.New("filelock: method called on a nil *Lock")
+var errNil = errors.New("lock: method called on a nil *filelock.Lock")
 
 // check turns misuse into errors: the library must not panic in a kernel.
 func (l *Lock) check() error {
@@ -212,7 +212,7 @@ func (l *Lock) check() error {
 		return errNil
 	}
 	if l.sem == nil {
-		return errors.New("filelock: use of a Lock not made by New")
+		return errors.New("lock: use of a filelock.Lock not made by filelock.New")
 	}
 	if l.path == "" {
 		return errors.New("lock: empty lock file path")

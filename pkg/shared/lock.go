@@ -75,9 +75,8 @@ type plock struct {
 
 	// closed is set by Close before the mapping is replaced. It repeats
 	// the mapping's closed flag here so that the fast paths read it
-	// without following l.m: a free Lock+Unlock stays at the instructions
-	// it had before Close was made safe (callgrind: 86 per pair, 98
-	// before).
+	// without following l.m: making Close safe adds no pointer chase to a
+	// free Lock+Unlock (docs/benchmarks.md, "Speed work").
 	closed atomic.Bool
 
 	// alive and aliveAt remember the last holder TryLock found alive, and
