@@ -42,7 +42,10 @@ type waiter struct {
 // waits cannot be shared any other way between Lock values. It holds
 // nothing but waiters in progress: a waiter adds itself when a wait finds
 // none for its file and removes itself when its flock returns. The mutex
-// is never held while waiting or across a system call.
+// is never held while waiting or across a system call. (golocks keeps
+// process state in three places, each for something a process has one
+// of: this, the kernel of runtime/cell, and the private Redis server of
+// course/redisserver.)
 var waiters = struct {
 	sync.Mutex
 	m map[fileID]*waiter
