@@ -30,11 +30,10 @@
 // The waits that read Context are: pkg/filelock's and pkg/shared's lock
 // waits, pkg/redislock's, course/redisserver's Dial and Start,
 // course/workbook's Redis counters, course/grade's lock probes (each poll
-// interval is a wait) and
-// runtime/pool's runs (whose worker processes are killed). Code that
-// wants a wait to end otherwise passes its own context; code that must not
-// be interrupted has no way to opt out, on purpose: an interrupt must stop
-// a cell.
+// interval is a wait) and runtime/pool's runs (whose worker processes are
+// killed). Code that wants a wait to end otherwise passes its own context;
+// code that must not be interrupted has no way to opt out, on purpose: an
+// interrupt must stop a cell.
 //
 // Outside a kernel (a test, the golocks command, any Go program) nothing is
 // installed: Context returns a context that is never done, and Lookup finds
