@@ -12,10 +12,13 @@ build:
 	$(GO) build -trimpath -o build/golocks ./cmd/golocks
 
 # Everything: formatting, vet, the unit and cross-process tests, the race
-# detector on the library, and the kernel and notebook tests.
+# detector on the library (-short: the long enumerations ran once already),
+# and the end-to-end tests (-tags e2e: the kernel, notebook, browser, class
+# and image tests, and redis-server's; see internal/e2e). A plain
+# `go test ./...` runs all but those, with Go alone.
 test: lint lint-kernel
-	$(GO) test $(GOTEST_FLAGS) ./...
-	$(GO) test -race -count=1 ./pkg/... ./runtime/... ./course/...
+	$(GO) test -tags e2e $(GOTEST_FLAGS) ./...
+	$(GO) test -tags e2e -race -short -count=1 ./pkg/... ./runtime/... ./course/...
 
 # gofmt and go vet on the repository's code. The kernel's own code (the
 # overlay files, build tag golocks_kernel) compiles only inside the patched
@@ -23,7 +26,7 @@ test: lint lint-kernel
 # building the kernel (minutes the first time), as every kernel build does.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
 
 # Jupyter and friends from Debian's packages (apt-get as root).
 deps:

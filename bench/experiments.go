@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/golocks/golocks/course/workbook"
 )
 
 // An experiment is one row of the table: the same work done by golocks and
@@ -140,7 +142,11 @@ func sharedExperiments(fs fileSystem, work string, goCount, pyCount int) []exper
 		procs int
 		mode  string
 	}
-	specs := []spec{{4, "racy"}, {4, "locked"}, {4, "rawlock"}, {4, "atomic"}, {1, "locked"}}
+	var specs []spec
+	for _, m := range workbook.SharedModes() {
+		specs = append(specs, spec{4, m})
+	}
+	specs = append(specs, spec{1, workbook.SharedLocked})
 	var exps []experiment
 	for _, s := range specs {
 		gc, pc := goCount, pyCount
@@ -157,12 +163,12 @@ func sharedExperiments(fs fileSystem, work string, goCount, pyCount int) []exper
 			return []string{"shared", "--procs", strconv.Itoa(s.procs), "--count", strconv.Itoa(count), "--mode", s.mode, "--json"}
 		}
 		var py []string
-		if s.mode != "atomic" { // Python has no atomic mode
+		if s.mode != workbook.SharedAtomic { // Python has no atomic mode
 			py = args(pc)
 		}
 		total := s.procs * gc
 		exps = append(exps, experiment{
-			ID: fmt.Sprintf("shared-%d-%s", s.procs, s.mode), Where: "shared memory, " + fs.Dir, Name: name, Short: fmt.Sprintf("%dp %s", s.procs, s.mode), Correct: s.mode != "racy",
+			ID: fmt.Sprintf("shared-%d-%s", s.procs, s.mode), Where: "shared memory, " + fs.Dir, Name: name, Short: fmt.Sprintf("%dp %s", s.procs, s.mode), Correct: s.mode != workbook.SharedRacy,
 			Golocks: args(gc), Python: py, FloorName: "F-atomic", Dir: work,
 			Floor: func() (result, error) { return floorAtomic(work, total) },
 			Scaled: func(div int) []sideRun {

@@ -34,7 +34,7 @@ import (
 //	           (os.ReadFile, os.WriteFile: no os.Stat, nobody else can remove
 //	           the file)
 //	increment  the same, flock(2) and its unlock around each increment:
-//	           issue #12's floor
+//	           the file lock's floor (F-incr)
 func floorCounter(dir, granularity string, n int) (result, error) {
 	d, err := os.MkdirTemp(dir, "floor-")
 	if err != nil {
@@ -171,7 +171,7 @@ func floorAtomic(dir string, n int) (result, error) {
 	defer os.RemoveAll(d)
 	path := filepath.Join(d, "value")
 	start := time.Now()
-	if err := workbook.IncrementShared(n, "atomic", path, ""); err != nil {
+	if err := workbook.IncrementShared(n, workbook.SharedAtomic, path, ""); err != nil {
 		return result{}, err
 	}
 	elapsed := time.Since(start)

@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/course/redisserver"
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/pkg/redislock"
 )
 
-// The Redis section of the bench (issue 11): the counter in one Redis
+// The Redis section of the bench: the counter in one Redis
 // server, `golocks redis` against the same loops in Python's redis client
 // (bench/redis_bench.py, Debian's python3-redis), run alternately, and the
 // cost of one uncontended lock acquire + release in each.
@@ -42,9 +43,9 @@ type redisRow struct {
 }
 
 var redisModeNames = map[string]string{
-	"incr":     "INCR",
-	"lock":     "GET + SET under the Redis lock",
-	"lockcost": "one lock acquire + release (uncontended)",
+	workbook.RedisIncr: "INCR",
+	workbook.RedisLock: "GET + SET under the Redis lock",
+	"lockcost":         "one lock acquire + release (uncontended)",
 }
 
 // measureRedis runs the section on a private server, or on o.RedisURL.
@@ -65,7 +66,7 @@ func measureRedis(o options, progress io.Writer) redisReport {
 	fmt.Fprintf(progress, "bench: Redis counter on %s\n", rr.Server)
 
 	var rows []redisRow
-	for _, mode := range []string{"incr", "lock"} {
+	for _, mode := range []string{workbook.RedisIncr, workbook.RedisLock} {
 		count := o.RedisCount
 		if mode == "lock" {
 			count = max(o.RedisCount/4, 1) // four round trips per increment, not one

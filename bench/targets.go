@@ -18,7 +18,7 @@ type target struct {
 	Met      string // "yes", "NO", or "—" when the rows were not run
 }
 
-// The file lock's bounds (issue #12): golocks ÷ the one-process floor
+// The file lock's bounds: golocks ÷ the one-process floor
 // F-incr, per row.
 var lockBounds = []struct {
 	id, what string

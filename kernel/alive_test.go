@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // The kernel never ends itself: whatever a client sends or does, whatever

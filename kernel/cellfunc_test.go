@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // The kernel's side of cell functions in processes: cell.Lookup, called

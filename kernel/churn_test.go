@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // Kernels started, used and shut down concurrently through one Jupyter

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // Interrupt keeps the kernel and its state, in both of Jupyter's interrupt

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // The end-to-end test of the kernel: build it with `make install-kernel`

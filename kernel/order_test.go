@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // A cell's outputs reach the front-end in the order the cell made them:

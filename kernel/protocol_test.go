@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // Jupyter's messaging protocol 5.3, as front-ends use it: Jupyter's own

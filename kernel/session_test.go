@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // The plumbing of the tests that drive one kernel step by step through

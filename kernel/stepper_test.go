@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kernel
 
 // The stepper on a notebook's own work function: the kernel's binary is

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package notebooks
 
 // Tests of nbcopies.py's grading side on small notebooks written here: test

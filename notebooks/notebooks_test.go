@@ -1,3 +1,5 @@
+//go:build e2e
+
 package notebooks
 
 // The workbook's tests: the committed copies are up to date with their

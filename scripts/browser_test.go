@@ -1,3 +1,5 @@
+//go:build e2e
+
 package scripts_test
 
 // TestBrowser is the student's path in a real browser: Debian's Chromium,
@@ -38,6 +40,7 @@ package scripts_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -226,21 +229,59 @@ func (j *jupyter) interrupt(t *testing.T, nb *tab) {
 }
 
 // save clicks File → Save and Checkpoint and returns the code cells of the
-// notebook as saved in the workbook folder, once it is written.
+// notebook as saved, read back through the server's contents API once the
+// save is done: its last_modified changed and the notebook parses. Never
+// the file itself as soon as it changes: Notebook saves by truncating and
+// rewriting it in place, so a reader can see half a file.
 func (j *jupyter) save(t *testing.T, nb *tab, name string) []jupytertest.Cell {
 	t.Helper()
-	path := filepath.Join(j.workbook, name)
-	before, err := os.Stat(path)
+	before, err := j.contents(t, name, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	nb.click(t, "#filelink", "#save_checkpoint > a")
-	waitFor(t, actionLimit, "File → Save and Checkpoint writes "+path, func(st *os.FileInfo) error {
-		var err error
-		*st, err = os.Stat(path)
+	saved := waitFor(t, actionLimit, "File → Save and Checkpoint saves "+name, func(m *savedNotebook) (err error) {
+		*m, err = j.contents(t, name, true)
 		return err
-	}, func(st *os.FileInfo) bool { return !(*st).ModTime().Equal(before.ModTime()) })
-	return jupytertest.ReadCells(t, path)
+	}, func(m *savedNotebook) bool { return m.Modified != before.Modified })
+	return saved.Cells
+}
+
+// savedNotebook is a notebook as the server's contents API reads it.
+type savedNotebook struct {
+	Modified string // last_modified
+	Cells    []jupytertest.Cell
+}
+
+// contents reads the notebook name from the server (GET
+// /api/contents/name), with its cells if withCells; an error if the
+// server cannot read it or its cells do not parse yet.
+func (j *jupyter) contents(t *testing.T, name string, withCells bool) (savedNotebook, error) {
+	t.Helper()
+	q := "?content=0"
+	if withCells {
+		q = "?type=notebook&content=1"
+	}
+	resp := request(t, "GET", j.base+"/api/contents/"+url.PathEscape(name)+q, j.token, nil)
+	if resp.code != http.StatusOK {
+		return savedNotebook{}, fmt.Errorf("GET /api/contents/%s: %d %s", name, resp.code, resp.body)
+	}
+	var m struct {
+		LastModified string          `json:"last_modified"`
+		Content      json.RawMessage `json:"content"`
+	}
+	if err := json.Unmarshal(resp.body, &m); err != nil {
+		return savedNotebook{}, fmt.Errorf("GET /api/contents/%s: %v", name, err)
+	}
+	s := savedNotebook{Modified: m.LastModified}
+	if withCells {
+		cells, err := jupytertest.ParseCells(m.Content)
+		if err != nil {
+			return savedNotebook{}, fmt.Errorf("GET /api/contents/%s: %v", name, err)
+		}
+		s.Cells = cells
+	}
+	return s, nil
 }
 
 // closeAndHalt clicks File → Close and Halt, and waits until the server

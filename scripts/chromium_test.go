@@ -1,3 +1,5 @@
+//go:build e2e
+
 package scripts_test
 
 // Debian's Chromium, headless, driven over the DevTools protocol with
@@ -10,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -196,7 +200,9 @@ func (tb *tab) clickToNewTab(t *testing.T, sel, urlPart string) *tab {
 	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool {
 		return strings.Contains(info.URL, urlPart)
 	})
-	tb.do(t, "click "+sel, chromedp.Click(chromedp.CSS(sel)))
+	if err := tb.clickOne(sel); err != nil {
+		t.Fatalf("click %s: %v", sel, err)
+	}
 	var id target.ID
 	select {
 	case id = <-opened:
@@ -254,8 +260,40 @@ func get[T any](tb *tab, a chromedp.Action[T]) (T, error) {
 func (tb *tab) click(t *testing.T, sels ...string) {
 	t.Helper()
 	for _, sel := range sels {
-		tb.do(t, "click "+sel, chromedp.Click(chromedp.CSS(sel)))
+		if err := tb.clickOne(sel); err != nil {
+			t.Fatalf("click %s: %v", sel, err)
+		}
 	}
+}
+
+// clickOne clicks the element sel, within actionLimit. chromedp's Click
+// finds the node, then scrolls it into view and clicks its middle: a page
+// that replaces the node in between (the tree page redraws its list every
+// few seconds) makes the second step fail with "Could not find node with
+// given id" before any mouse event is sent. That is retried, finding the
+// element again, so the click lands exactly once.
+func (tb *tab) clickOne(sel string) error {
+	deadline := time.Now().Add(actionLimit)
+	for {
+		err := tb.run(chromedp.Click(chromedp.CSS(sel)))
+		if err == nil || !nodeReplaced(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(pollEvery)
+	}
+}
+
+// nodeReplaced reports whether err is the DevTools protocol's answer about
+// a node that is no longer in the page (error -32000: "Could not find node
+// with given id", "No node with given id found", "Node is detached from
+// document").
+func nodeReplaced(err error) bool {
+	var pe *cdproto.Error
+	if !errors.As(err, &pe) || pe.Code != -32000 {
+		return false
+	}
+	m := strings.ToLower(pe.Message)
+	return strings.Contains(m, "node") && (strings.Contains(m, "find") || strings.Contains(m, "no node") || strings.Contains(m, "detached"))
 }
 
 // read evaluates js, an expression that reads what the page shows (never

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package scripts_test
 
 // The tests of `make class` (scripts/class.sh): a real JupyterHub from

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package scripts_test
 
 // TestDockerBuildStage runs the Dockerfile's build stage for real, in a

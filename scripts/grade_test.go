@@ -1,3 +1,5 @@
+//go:build e2e
+
 package scripts_test
 
 // The grader (scripts/grade.py) on submissions it must score differently:

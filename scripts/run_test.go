@@ -1,3 +1,5 @@
+//go:build e2e
+
 package scripts_test
 
 // The end-to-end test of `make run`, the README's first command: it starts

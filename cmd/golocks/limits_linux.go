@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/golocks/golocks/internal/regular"
+	"github.com/golocks/golocks/internal/procfs"
 )
 
 // processRoom says how many worker processes this process may still start
@@ -62,8 +58,8 @@ func reservedThreads() int {
 
 // ownThreads is how many threads this process has now.
 func ownThreads() int {
-	_, threads, _ := procStatus("/proc/self/status")
-	return threads
+	st, _ := procfs.SelfStatus()
+	return st.Threads
 }
 
 // fdsPerWorker is how many descriptors this process holds for one worker:
@@ -82,11 +78,11 @@ func fileRoom() (room int, why string, limited bool) {
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY {
 		return 0, "", false
 	}
-	fds, err := os.ReadDir("/proc/self/fd")
+	used, err := procfs.OpenFiles()
 	if err != nil {
 		return 0, "", false
 	}
-	limit, used := int(min(lim.Cur, 1<<31)), len(fds)
+	limit := int(min(lim.Cur, 1<<31))
 	room = (limit - used - reservedFDs) / fdsPerWorker
 	return room, fmt.Sprintf("this process may open %d files (ulimit -n) and has %d open; each worker takes up to %d",
 		limit, used, fdsPerWorker), true
@@ -95,34 +91,12 @@ func fileRoom() (room int, why string, limited bool) {
 // tasksOf counts the threads of all processes whose real uid is uid, as
 // the kernel counts them against RLIMIT_NPROC.
 func tasksOf(uid int) int {
-	dirs, _ := filepath.Glob("/proc/[0-9]*/status")
+	pids, _ := procfs.PIDs()
 	n := 0
-	for _, d := range dirs {
-		if real, threads, err := procStatus(d); err == nil && real == uid {
-			n += threads
+	for _, pid := range pids {
+		if st, err := procfs.ReadStatus(pid); err == nil && st.UID == uid {
+			n += st.Threads
 		} // else ended meanwhile, or another user's
 	}
 	return n
-}
-
-// procStatus reads a /proc/PID/status file: the process's real uid and its
-// number of threads.
-func procStatus(path string) (uid, threads int, err error) {
-	b, err := regular.ReadFile(path)
-	if err != nil {
-		return -1, 0, err
-	}
-	uid = -1
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Bytes()
-		if v, ok := bytes.CutPrefix(line, []byte("Uid:")); ok {
-			if f := bytes.Fields(v); len(f) > 0 {
-				uid, _ = strconv.Atoi(string(f[0]))
-			}
-		} else if v, ok := bytes.CutPrefix(line, []byte("Threads:")); ok {
-			threads, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
-		}
-	}
-	return uid, threads, nil
 }

@@ -65,9 +65,16 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/logging"
 )
 
 func main() {
+	// Every failure is one line on stderr, said by golocks: go-redis's own
+	// log lines (a connection it failed to make) would repeat it. The
+	// program sets this, for its whole process; no package of golocks does.
+	redis.SetLogger(&logging.VoidLogger{})
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

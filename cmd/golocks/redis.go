@@ -44,7 +44,7 @@ func redisCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("redis", flag.ContinueOnError)
 	procs := fs.Int("procs", 4, "how many worker processes")
 	countFlag := fs.String("count", "10000", "increments per process")
-	mode := fs.String("mode", "racy", strings.Join(workbook.RedisModes(), ", "))
+	mode := fs.String("mode", workbook.RedisRacy, strings.Join(workbook.RedisModes(), ", "))
 	url := fs.String("redis", "", "the server's `URL`, redis://[:password@]host:port or unix://[:password@]/path (default: a private redis-server, stopped at the end)")
 	key := fs.String("key", workbook.RedisKey("counter"), "the counter's key (reset first; the lock and tallies are named after it; the default is yours alone on a shared server)")
 	ttl := fs.Duration("ttl", 0, "lock and fenced: each lock hold's time to live (default 10s)")
@@ -152,9 +152,9 @@ func runRedis(ctx context.Context, c workbook.RedisCounter, counts []int, out io
 	}
 	r := redisResult{result: newResult(expected, tot.Count, elapsed)}
 	switch c.Mode {
-	case "watch":
+	case workbook.RedisWatch:
 		r.Retries = &tot.Retries
-	case "fenced":
+	case workbook.RedisFenced:
 		r.Rejected = &tot.Rejected
 	}
 	return r, nil

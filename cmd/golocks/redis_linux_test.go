@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/golocks/golocks/internal/redistest"
 )
 
 // SIGINT or SIGTERM to golocks redis while its workers count on its private
@@ -15,6 +17,7 @@ import (
 // or 143. The sandbox checks that no process (the redis-server included)
 // and nothing in TMPDIR (the server's folder) is left.
 func TestRedisSignalStopsTheRun(t *testing.T) {
+	redistest.Need(t)
 	s := newSandbox(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		r := s.golocks(t, runOpts{started: func(cmd *exec.Cmd) {
@@ -34,6 +37,7 @@ func TestRedisSignalStopsTheRun(t *testing.T) {
 // golocks redis killed outright (SIGKILL) cannot stop anything itself: its
 // workers and its private redis-server die with it all the same.
 func TestKilledRedisTakesItsServer(t *testing.T) {
+	redistest.Need(t)
 	cmd := exec.Command(os.Args[0], "redis", "--procs", "2", "--count", "50000000", "--mode", "incr")
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "TMPDIR="+t.TempDir())
 	if err := cmd.Start(); err != nil {

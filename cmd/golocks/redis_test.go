@@ -84,6 +84,7 @@ func TestRedisRacyLosesUpdates(t *testing.T) {
 
 // Without --redis the command brings its own server and takes it away.
 func TestRedisPrivateServer(t *testing.T) {
+	redistest.Need(t)
 	code, out, errOut := golocks("redis", "--procs", "2", "--count", "100", "--mode", "fenced", "--ttl", "5s")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

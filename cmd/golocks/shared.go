@@ -13,15 +13,13 @@ import (
 	"github.com/golocks/golocks/runtime/pool"
 )
 
-var sharedModes = []string{"racy", "locked", "rawlock", "atomic"}
-
 // sharedCmd runs the shared-value experiment: procs worker processes each
 // add 1 count times to one int64 in shared memory.
 func sharedCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shared", flag.ContinueOnError)
 	procs := fs.Int("procs", 4, "how many worker processes")
 	countFlag := fs.String("count", "100000", "increments per process")
-	mode := fs.String("mode", "racy", "racy, locked (the value's own lock), rawlock (raw value + separate lock) or atomic")
+	mode := fs.String("mode", workbook.SharedRacy, "racy, locked (the value's own lock), rawlock (raw value + separate lock) or atomic")
 	asJSON := fs.Bool("json", false, "print one JSON object {expected, got, lost, elapsed_s}")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -43,7 +41,7 @@ func sharedCmd(args []string, stdout, stderr io.Writer) error {
 	if err := checkTotal("--procs × --count", counts, sharedIncrementsPerSecond); err != nil {
 		return err
 	}
-	if err := oneOf("--mode", *mode, sharedModes...); err != nil {
+	if err := oneOf("--mode", *mode, workbook.SharedModes()...); err != nil {
 		return err
 	}
 
@@ -91,7 +89,7 @@ func runShared(ctx context.Context, mode string, counts []int, dir string, out i
 // createShared creates the value (and, for rawlock, the separate lock) a
 // mode uses, and returns how to read the value and how to close them.
 func createShared(mode, path, lockPath string) (get func() int64, closeAll func(), err error) {
-	if mode == "rawlock" {
+	if mode == workbook.SharedRawLock {
 		v, err := shared.OpenRaw(path)
 		if err != nil {
 			return nil, nil, err

@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/regular"
 )
 
@@ -67,8 +66,7 @@ func readCount(path string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	text := strings.TrimSpace(string(data))
-	n, err := strconv.Atoi(text)
+	n, text, err := workbook.ParseCount(data)
 	if err != nil {
 		return 0, fmt.Errorf("%s holds %q, not a number: was a process stopped while writing it? Delete it and run your code again", path, text)
 	}

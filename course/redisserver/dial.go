@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/logging"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/golocks/golocks/runtime/cell"
@@ -45,6 +45,10 @@ func Dial(rawURL string) (*redis.Client, error) {
 	}
 	ctx, cancel := context.WithTimeout(cell.Context(), pingTimeout)
 	defer cancel()
+	if err := probe(ctx, c.Options(), dialTries); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("redis %s: %w", Redact(rawURL), causeOf(ctx, err))
+	}
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("redis %s: %w", Redact(rawURL), causeOf(ctx, err))
@@ -52,17 +56,34 @@ func Dial(rawURL string) (*redis.Client, error) {
 	return c, nil
 }
 
-// quietOnce silences go-redis's own logger, once per process.
-var quietOnce sync.Once
+// probe connects to the server and hangs up, up to tries times, 100 ms
+// apart: whether it can be reached at all, asked before the client's first
+// connection. go-redis logs each connection it fails to make (on stderr,
+// through its one logger per process, which this package leaves alone:
+// that is the program's to set, as golocks does); a server that cannot be
+// reached is Dial's error instead, said once.
+func probe(ctx context.Context, opt *redis.Options, tries int) error {
+	d := net.Dialer{Timeout: opt.DialTimeout}
+	var err error
+	for i := range max(tries, 1) {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		var conn net.Conn
+		if conn, err = d.DialContext(ctx, opt.Network, opt.Addr); err == nil {
+			conn.Close()
+			return nil
+		}
+	}
+	return err
+}
 
 // dial makes the client without talking to the server.
 func dial(rawURL string, tries int) (*redis.Client, error) {
-	// go-redis logs each failed dial on stderr by itself, and its logger
-	// is one for the whole process. Every failure of a client made here is
-	// returned as an error that names the server; the log line would only
-	// say it again, in a worker process into the notebook cell's output,
-	// in golocks as a second line of what must be one.
-	quietOnce.Do(func() { redis.SetLogger(&logging.VoidLogger{}) })
 	opt, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -194,11 +215,13 @@ func Connect() (*redis.Client, error) {
 
 // private is this process's own server, shared by every Connect.
 //
-// It is package state, unlike anything else in golocks, because it stands
-// for the process: a notebook runs its cells in one kernel process, each
-// cell may call Connect, and all of them must reach the same counter. It is
-// started once, lives until the process exits (the parent-death signal
-// ends it), and is replaced only if it has died.
+// It is package state because it stands for the process: a notebook runs
+// its cells in one kernel process, each cell may call Connect, and all of
+// them must reach the same counter. It is started once, lives until the
+// process exits (the parent-death signal ends it), and is replaced only if
+// it has died. (golocks keeps process state in three places, each for
+// something a process has one of: this, the kernel of runtime/cell, and
+// the blocking wait on each lock file of pkg/filelock.)
 var private struct {
 	mu  sync.Mutex
 	srv *Server

@@ -30,7 +30,11 @@
 // waiting for a pooled connection) and which never retry a command on their
 // own: a retried INCR that had already been applied would count twice, so a
 // failure is reported, naming the server, and the caller decides. Errors
-// show the server's address with any password replaced by "xxxxx". Since
-// every failure is an error, go-redis's own logging (one logger per
-// process, to stderr) is turned off by the first Dial.
+// show the server's address with any password replaced by "xxxxx". This
+// package leaves go-redis's logger (one per process, to stderr) as the
+// program set it: Dial makes sure the server can be reached before the
+// client connects, so that an unreachable server is one error rather than
+// an error and a log line; a program whose every failure is an error
+// anyway, as golocks, may turn go-redis's logging off itself
+// (redis.SetLogger).
 package redisserver

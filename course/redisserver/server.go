@@ -153,7 +153,9 @@ func (s *Server) waitReady(ctx context.Context) error {
 	for {
 		if _, err := os.Stat(s.socket); err == nil {
 			pctx, cancel := context.WithTimeout(ctx, time.Second)
-			err = c.Ping(pctx).Err()
+			if err = probe(pctx, c.Options(), 1); err == nil { // no go-redis log line while it starts
+				err = c.Ping(pctx).Err()
+			}
 			cancel()
 			if err == nil {
 				return nil

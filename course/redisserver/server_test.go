@@ -156,6 +156,7 @@ func TestEnvURL(t *testing.T) {
 // Without REDIS_URL every Connect reaches one private server, started once,
 // and started again if it died.
 func TestConnectPrivate(t *testing.T) {
+	redistest.Need(t)
 	t.Setenv(redisserver.EnvURL, "")
 	u1, err := redisserver.URL()
 	if err != nil {
@@ -228,6 +229,7 @@ func waitGone(t *testing.T, pid int) {
 // A process killed with SIGKILL leaves no redis-server behind, even though
 // the thread that started the server had ended long before.
 func TestNoOrphanAfterSIGKILL(t *testing.T) {
+	redistest.Need(t)
 	cmd := reexec.Command("serve")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()

@@ -3,8 +3,6 @@ package workbook
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/golocks/golocks/internal/regular"
@@ -247,7 +245,7 @@ func (h holder) hold(f func() error) (err error) {
 // readHeld is readNote for a counter that holds the lock: nobody else can
 // remove or rewrite the file between a stat and a read, so one read
 // answers both, and a locked increment makes no system call beyond the
-// lock's and the read and rewrite's (issue #12). On an error it asks
+// lock's and the read and rewrite's. On an error it asks
 // readNote, which says why in Work's words.
 func readHeld(filename string, clock func() time.Time) (nbr int, reset string, start, end time.Time) {
 	if clock != nil {
@@ -260,7 +258,7 @@ func readHeld(filename string, clock func() time.Time) (nbr int, reset string, s
 	if err != nil {
 		return readNote(filename, clock)
 	}
-	nbr, err = strconv.Atoi(strings.TrimSpace(string(data)))
+	nbr, _, err = ParseCount(data)
 	if err != nil {
 		return readNote(filename, clock)
 	}

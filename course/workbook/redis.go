@@ -16,6 +16,16 @@ import (
 	"github.com/golocks/golocks/runtime/cell"
 )
 
+// The Redis modes: how a RedisCounter counts (see RedisModes). Use them,
+// not their strings, in code.
+const (
+	RedisRacy   = "racy"
+	RedisIncr   = "incr"
+	RedisWatch  = "watch"
+	RedisLock   = "lock"
+	RedisFenced = "fenced"
+)
+
 // RedisModes lists the ways a RedisCounter counts, in the order the
 // workbook's Part 4 meets them:
 //
@@ -27,7 +37,7 @@ import (
 //	fenced  the same under the lock, read and written through a
 //	        redislock.Fenced, so a holder whose lock expired cannot write
 func RedisModes() []string {
-	return []string{"racy", "incr", "watch", "lock", "fenced"}
+	return []string{RedisRacy, RedisIncr, RedisWatch, RedisLock, RedisFenced}
 }
 
 // maxRejected bounds how many times in a row a fenced increment may be
@@ -129,15 +139,15 @@ func (c RedisCounter) Run(maxCount int) error {
 	defer rdb.Close()
 	r := run{c: c, rdb: rdb, ctx: cell.Context()}
 	switch c.Mode {
-	case "racy":
+	case RedisRacy:
 		err = r.racy(maxCount)
-	case "incr":
+	case RedisIncr:
 		err = r.incr(maxCount)
-	case "watch":
+	case RedisWatch:
 		err = r.watch(maxCount)
-	case "lock":
+	case RedisLock:
 		err = r.locked(maxCount)
-	case "fenced":
+	case RedisFenced:
 		err = r.fenced(maxCount)
 	}
 	if err != nil {
@@ -171,7 +181,7 @@ func (c RedisCounter) Read() (RedisTotals, error) {
 	err := withClient(c.URL, func(rdb *redis.Client) error {
 		ctx := cell.Context()
 		var err error
-		if c.Mode == "fenced" {
+		if c.Mode == RedisFenced {
 			var v string
 			if v, _, err = redislock.NewFenced(rdb, c.Key).Value(); err == nil {
 				t.Count, err = parseCount(v)

@@ -3,9 +3,26 @@ package workbook
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/golocks/golocks/pkg/shared"
 )
+
+// The shared-value modes: how IncrementShared adds 1 (see there). Use
+// them, not their strings, in code; SharedModes lists them.
+const (
+	SharedRacy    = "racy"    // v.Set(v.Get() + 1): loses updates
+	SharedLocked  = "locked"  // the same under the Value's own lock
+	SharedRawLock = "rawlock" // a RawValue guarded by a separate Mutex
+	SharedAtomic  = "atomic"  // v.Add(1)
+)
+
+// SharedModes lists the shared-value modes, in the order the workbook's
+// Part 3 meets them: the one list the CLI, the benchmarks and the
+// notebooks' checks take them from.
+func SharedModes() []string {
+	return []string{SharedRacy, SharedLocked, SharedRawLock, SharedAtomic}
+}
 
 // IncrementShared is one worker process's part of the shared-value experiment:
 // what `golocks shared` runs in each process, as
@@ -28,15 +45,15 @@ func IncrementShared(n int, mode, path, lockPath string) error {
 		return fmt.Errorf("workbook: increment shared: negative count %d", n)
 	}
 	switch mode {
-	case "racy", "locked", "atomic":
+	case SharedRacy, SharedLocked, SharedAtomic:
 		return incrementValue(mode, path, n)
-	case "rawlock":
+	case SharedRawLock:
 		if lockPath == "" {
 			return fmt.Errorf("workbook: increment shared rawlock: empty lock path")
 		}
 		return incrementRawLock(path, lockPath, n)
 	}
-	return fmt.Errorf("workbook: increment shared: unknown mode %q (modes: racy, locked, rawlock, atomic)", mode)
+	return fmt.Errorf("workbook: increment shared: unknown mode %q (modes: %s)", mode, strings.Join(SharedModes(), ", "))
 }
 
 // incrementValue runs the modes that use a Value. The deferred Close joins
@@ -49,9 +66,9 @@ func incrementValue(mode, path string, n int) (err error) {
 	}
 	defer func() { err = errors.Join(err, v.Close()) }()
 	switch mode {
-	case "racy":
+	case SharedRacy:
 		incrementRacy(v, n)
-	case "locked":
+	case SharedLocked:
 		err = incrementLocked(v, n)
 	default:
 		incrementAtomic(v, n)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/golocks/golocks/internal/regular"
@@ -74,8 +73,7 @@ func readNote(filename string, clock func() time.Time) (nbr int, reset string, s
 		fmt.Fprintln(os.Stdout, "File read error, starting to count from 0; error: "+err.Error())
 		return 0, "a read error: " + err.Error(), start, end
 	}
-	text := strings.TrimSpace(string(data))
-	nbr, err = strconv.Atoi(text)
+	nbr, text, err := ParseCount(data)
 	if err != nil {
 		fmt.Fprintln(os.Stdout, "File read error, starting to count from 0; error: "+err.Error())
 		if text == "" {
@@ -94,7 +92,7 @@ func readNote(filename string, clock func() time.Time) (nbr int, reset string, s
 // never blocks on a FIFO and never follows a symbolic link planted where
 // the counter should be; the race it takes part in is the same.)
 func overwrite(filename string, next int) error {
-	if err := regular.WriteFile(filename, []byte(strconv.Itoa(next)+"\n"), 0o644); err != nil {
+	if err := regular.WriteFile(filename, formatCount(next), 0o644); err != nil {
 		return fmt.Errorf("work %s: %w", filename, err)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/golocks/golocks/internal/procfs"
 )
 
 // proc is one process, as /proc shows it.
@@ -21,43 +23,15 @@ func processesOf(uids []int) []proc {
 	if len(uids) == 0 {
 		return nil
 	}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
+	pids, _ := procfs.PIDs()
 	var out []proc
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		uid, comm, ok := readStatus(pid)
-		if ok && slices.Contains(uids, uid) {
-			out = append(out, proc{pid: pid, uid: uid, comm: comm})
+	for _, pid := range pids {
+		st, err := procfs.ReadStatus(pid)
+		if err == nil && slices.Contains(uids, st.UID) { // else gone meanwhile
+			out = append(out, proc{pid: pid, uid: st.UID, comm: st.Name})
 		}
 	}
 	return out
-}
-
-// readStatus reads a process's real uid and name from /proc/PID/status.
-func readStatus(pid int) (uid int, comm string, ok bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, "", false // gone meanwhile
-	}
-	uid = -1
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Text()
-		if v, found := strings.CutPrefix(line, "Name:"); found {
-			comm = strings.TrimSpace(v)
-		} else if v, found := strings.CutPrefix(line, "Uid:"); found {
-			if f := strings.Fields(v); len(f) > 0 {
-				uid, _ = strconv.Atoi(f[0])
-			}
-		}
-	}
-	return uid, comm, uid >= 0
 }
 
 // pss is a process's proportional set size in bytes: its private memory

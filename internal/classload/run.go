@@ -479,7 +479,8 @@ func isolation(c *Class, students []Student) []string {
 
 // ownedBy lists the files under root that belong to one of uids, looking
 // at most at limit entries (root may hold other users' trees) and not
-// into skip (the class's own folder, which holds the homes).
+// into skip (the class's own folder, which holds the homes). root itself
+// is the shared folder, not a student's file, whoever owns it.
 func ownedBy(root, skip string, uids map[int]string, limit int) []string {
 	var found []string
 	seen := 0
@@ -493,6 +494,9 @@ func ownedBy(root, skip string, uids map[int]string, limit int) []string {
 		}
 		if path == skip {
 			return filepath.SkipDir
+		}
+		if path == root {
+			return nil
 		}
 		if who, ok := uids[fileOwner(info)]; ok {
 			// A folder only its owner can enter is private wherever it is

@@ -15,6 +15,7 @@ package jupytertest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -195,6 +196,17 @@ func ReadCells(t *testing.T, path string) []Cell {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cells, err := ParseCells(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return cells
+}
+
+// ParseCells parses a notebook's JSON (nbformat 4) into its code cells: an
+// error if it does not parse (a file read half-written, say) or has no
+// code cells.
+func ParseCells(raw []byte) ([]Cell, error) {
 	var nb struct {
 		Cells []struct {
 			CellType string    `json:"cell_type"`
@@ -214,7 +226,7 @@ func ReadCells(t *testing.T, path string) []Cell {
 		} `json:"cells"`
 	}
 	if err := json.Unmarshal(raw, &nb); err != nil {
-		t.Fatalf("%s: %v", path, err)
+		return nil, err
 	}
 	var cells []Cell
 	for _, c := range nb.Cells {
@@ -245,9 +257,9 @@ func ReadCells(t *testing.T, path string) []Cell {
 		cells = append(cells, x)
 	}
 	if len(cells) == 0 {
-		t.Fatalf("%s: no code cells", path)
+		return nil, errors.New("no code cells")
 	}
-	return cells
+	return cells, nil
 }
 
 // multiline is nbformat's text: a string, or a list of strings to join.

@@ -36,8 +36,12 @@
 //     not see flock locks: a Go process and a fasteners process locking the
 //     same path do not exclude each other.
 //
-// A Lock keeps its lock file open from its first Lock to its Close, so that
-// taking and releasing a free lock costs two system calls, no more.
+// A Lock keeps its lock file open from its first Lock to its Close (or to
+// a wait that gives up), so that taking and releasing a free lock costs two
+// system calls, no more. A process waits for a busy lock file with one
+// blocking flock, whichever Lock values wait: waits that time out, by one
+// Lock or by a new Lock each time, leave at most one goroutine, thread and
+// descriptor per lock file behind, until the holder lets go.
 //
 // Every wait is bounded, so that a notebook never hangs on a lock: by the
 // Lock's timeout

@@ -4,6 +4,7 @@ package filelock
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/gofrs/flock"
 
@@ -33,3 +34,13 @@ func (f *file) tryLock() (bool, error) { return f.fl.TryLock() }
 func (f *file) lock() error            { return f.fl.Lock() }
 func (f *file) unlock() error          { return f.fl.Unlock() }
 func (f *file) close() error           { return f.fl.Close() }
+
+// A fileID is a lock file's identity: the key of the process's waiters.
+// Outside Unix it is the lock file's absolute path (gofrs' Flock gives no
+// file identity), so two paths to one file wait apart.
+type fileID string
+
+func (f *file) id() (fileID, error) {
+	p, err := filepath.Abs(f.fl.Path())
+	return fileID(p), err
+}

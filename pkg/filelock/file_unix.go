@@ -20,9 +20,9 @@ import (
 // opened), so every Lock opens the lock file again. Through Go's os
 // package an open is 6 system calls (openat, 4 fcntl and an epoll_ctl
 // that fails for a regular file) and the close one more, against 2 for
-// flock(LOCK_EX) and flock(LOCK_UN): on a machine where a system call
-// costs ~2 µs that made a locked counter increment 1.4 times the cost of
-// the same increment under a lock kept open (docs/benchmarks.md). The
+// flock(LOCK_EX) and flock(LOCK_UN): where system calls are dear, that
+// makes a locked counter increment markedly costlier than the same
+// increment under a lock kept open (docs/benchmarks.md, "Speed work"). The
 // calls below are exactly gofrs' on Unix (flock_unix.go in
 // github.com/gofrs/flock v0.13.2), so a Lock and a gofrs Flock on the
 // same path exclude each other, as the tests check: the file is opened
@@ -105,4 +105,16 @@ func (f *file) reopenReadWrite() bool {
 	_ = f.f.Close()
 	*f = *nf
 	return true
+}
+
+// A fileID is a lock file's identity: the key of the process's waiters.
+type fileID struct{ dev, ino uint64 }
+
+// id returns the identity of the file f has open.
+func (f *file) id() (fileID, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(f.fd, &st); err != nil {
+		return fileID{}, &os.PathError{Op: "fstat", Path: f.path, Err: err}
+	}
+	return fileID{dev: uint64(st.Dev), ino: st.Ino}, nil // Dev is not uint64 on every system
 }

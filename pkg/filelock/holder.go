@@ -1,6 +1,10 @@
 package filelock
 
-import "os"
+import (
+	"os"
+
+	"github.com/golocks/golocks/internal/procfs"
+)
 
 // withHolder fills in e's holder as it is now, at the end of the wait: the
 // holder may be gone by the time the error is read.
@@ -10,7 +14,7 @@ func (l *Lock) withHolder(e *TimeoutError) *TimeoutError {
 		if pid == os.Getpid() {
 			e.HolderName = "this process"
 		} else {
-			e.HolderName = holderName(pid)
+			e.HolderName = procfs.Comm(pid)
 		}
 	}
 	return e

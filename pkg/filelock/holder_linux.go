@@ -76,12 +76,3 @@ func sameFile(a, b string) bool {
 	}
 	return true
 }
-
-// holderName is the command name of pid ("golocks"), or "" if unreadable.
-func holderName(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
-}

@@ -6,6 +6,3 @@ package filelock
 // can tell (from /proc/locks); elsewhere it always reports (0, false), and a
 // *TimeoutError leaves the holder out of its message.
 func Holder(path string) (pid int, ok bool) { return 0, false }
-
-// holderName has nothing to read outside Linux.
-func holderName(pid int) string { return "" }

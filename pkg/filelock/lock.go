@@ -35,10 +35,9 @@ type Lock struct {
 
 	mu     sync.Mutex // guards the fields below; never held while waiting
 	closed bool
-	main   *file   // the descriptor Lock and TryLock try first; nil until first used
-	held   *file   // the descriptor holding the file lock, nil if not held
-	waiter *waiter // the blocking wait in progress or left by a timed-out call
-	spare  *file   // a second descriptor, for the next waiter
+	main   *file // the descriptor Lock and TryLock try first; nil until first used
+	held   *file // the descriptor holding the file lock, nil if not held
+	spare  *file // a second descriptor, for the next waiter (see waiter)
 }
 
 // New returns the lock for the lock file at path, waiting at most
@@ -150,8 +149,8 @@ func (l *Lock) Unlock() error {
 		l.forget(f)
 		err = fmt.Errorf("unlock %s: %w", l.path, err)
 	} else if f != l.main {
-		// A waiter's descriptor: the next waiter's. (There is no spare while
-		// a waiter's descriptor holds: that waiter took it.)
+		// A waiter's descriptor, handed over with the lock: the next
+		// waiter's.
 		if l.spare == nil {
 			l.spare = f
 		} else {
@@ -167,8 +166,9 @@ func (l *Lock) Unlock() error {
 // descriptors. Call it when the Lock is no longer needed (a Lock that is
 // garbage collected has its descriptors closed too, later). After Close,
 // Lock, TryLock and Unlock return an error wrapping ErrClosed; waits in
-// progress end with that error. A blocking wait that an earlier call left
-// behind (see Lock) ends when the lock's holder lets go.
+// progress end with that error. The process's blocking wait on the lock
+// file, if a wait that gave up left one (see waiter), ends when the lock's
+// holder lets go.
 func (l *Lock) Close() error {
 	if err := l.check(); err != nil {
 		return err
@@ -204,7 +204,7 @@ func (l *Lock) Close() error {
 }
 
 // errNil is the error of every method on a nil *Lock.
-var errNil = errors.New("filelock: method called on a nil *Lock")
+var errNil = errors.New("lock: method called on a nil *filelock.Lock")
 
 // check turns misuse into errors: the library must not panic in a kernel.
 func (l *Lock) check() error {
@@ -212,7 +212,7 @@ func (l *Lock) check() error {
 		return errNil
 	}
 	if l.sem == nil {
-		return errors.New("filelock: use of a Lock not made by New")
+		return errors.New("lock: use of a filelock.Lock not made by filelock.New")
 	}
 	if l.path == "" {
 		return errors.New("lock: empty lock file path")
@@ -260,7 +260,7 @@ func hasDeadline(ctx context.Context) bool {
 // tryFile takes the file lock on the main descriptor without waiting,
 // opening it on first use. The caller holds sem.
 //
-// A blocking wait left behind by an earlier call (l.waiter) waits on another
+// The process's blocking wait on the file (see waiter) waits on another
 // descriptor, so trying this one is safe: flock(2) sees two descriptions of
 // one file as two holders. On one description, a pending blocking request
 // would instead be granted at once as a "conversion" of the lock that a

@@ -3,33 +3,63 @@ package filelock
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golocks/golocks/pkg/lockerr"
 	"github.com/golocks/golocks/runtime/cell"
 )
 
-// A waiter is a blocking flock(2) in a goroutine of its own, on a
-// descriptor of its own.
+// Waiters: one per lock file per process.
 //
 // flock(2) takes no timeout and nothing interrupts it (Go's signal handlers
 // make the kernel restart it), so a bounded wait runs the blocking call in
-// a goroutine and waits for whichever comes first: the lock, the bound, the
-// caller's context, the cell's interrupt, Close. A wait that gives up
-// leaves the waiter blocked in the kernel, holding one goroutine, one OS
-// thread and one descriptor. It is not abandoned: it stays the Lock's
-// waiter (l.waiter), the next call waits on it rather than starting another,
-// and when it gets the lock with nobody waiting for it, it lets go at once
-// and leaves its descriptor for the next waiter. So a Lock has at most one
-// waiter and two descriptors, however many waits time out.
+// a goroutine, the waiter, and waits for whichever comes first: the lock,
+// the bound, the caller's context, the cell's interrupt, Close. A wait
+// that gives up leaves the waiter blocked in the kernel, holding one
+// goroutine, one OS thread and one descriptor of its own.
+//
+// Invariant: a process has at most one waiter per lock file, whichever
+// and however many Lock values wait for it. The file is known by its
+// identity (device and inode on Unix), not its path, so two paths to one
+// file share a waiter. Every wait on the file queues on that waiter; when
+// its flock returns, the waiter hands the lock (its descriptor, which
+// becomes the taker's) to the first wait still queued, and the other
+// queued waits try again, one of them starting the next waiter. With
+// nobody queued it lets go at once, so that other processes are not kept
+// waiting by waits that gave up, and closes its descriptor. So however
+// many waits time out, by one Lock or by a fresh Lock each time, the
+// process keeps one goroutine, one thread and one descriptor per busy lock
+// file, until the holder lets go.
 type waiter struct {
-	f    *file
-	done chan struct{} // closed once flock returned and the result is settled
-	err  error         // flock's error, set before done is closed
+	id    fileID
+	f     *file
+	queue []*ticket // the waits that want the lock, first come first; guarded by waiters
+}
 
-	// wanted says that a call is waiting for the result: the lock is
-	// then handed to it rather than released. Guarded by the Lock's mu.
-	wanted bool
+// waiters is the process's registry of waiters, by lock file: the one
+// piece of process-wide state in this package, there because flock(2)
+// waits cannot be shared any other way between Lock values. It holds
+// nothing but waiters in progress: a waiter adds itself when a wait finds
+// none for its file and removes itself when its flock returns. The mutex
+// is never held while waiting or across a system call. (golocks keeps
+// process state in three places, each for something a process has one
+// of: this, the kernel of runtime/cell, and the private Redis server of
+// course/redisserver.)
+var waiters = struct {
+	sync.Mutex
+	m map[fileID]*waiter
+}{m: make(map[fileID]*waiter)}
+
+// A ticket is one wait's place in a waiter's queue. The waiter settles it
+// (under waiters' mutex) by closing done: with f set, the lock is the
+// wait's; with err set, flock failed; with neither, another wait got the
+// lock and this one should try again.
+type ticket struct {
+	w    *waiter
+	done chan struct{}
+	f    *file
+	err  error
 }
 
 // wait is the slow path of lock: wait for the in-process token (unless
@@ -60,7 +90,6 @@ func (l *Lock) wait(ctx context.Context, d time.Duration, haveSem bool) error {
 	// running now.
 	interrupt := cell.Context()
 
-	var stop func() error // why the wait ended, if it did not get the lock
 	if !haveSem {
 		select {
 		case l.sem <- struct{}{}:
@@ -81,118 +110,195 @@ func (l *Lock) wait(ctx context.Context, d time.Duration, haveSem bool) error {
 		}
 	}
 
-	w, err := l.startWaiter()
-	if err != nil {
-		<-l.sem
-		return err
+	var stop func() error // why the wait ended, if it did not get the lock
+	for stop == nil {
+		t, err := l.enqueue()
+		if err != nil {
+			<-l.sem
+			return err
+		}
+		select {
+		case <-t.done:
+			if t.f != nil || t.err != nil {
+				return l.took(t)
+			}
+			// Another wait of this process got the lock: try again.
+			if ok, err := l.tryFile(); ok || err != nil {
+				if err != nil {
+					<-l.sem
+				}
+				return err
+			}
+			continue
+		case <-bound:
+			stop = func() error { return l.timeoutError(d) }
+		case <-ctxDone:
+			stop = func() error { return l.ctxError(ctx, start) }
+		case <-interrupt.Done():
+			stop = func() error { return lockerr.Canceled(l.path, time.Since(start), interrupt) }
+		case <-l.closing:
+			stop = func() error { return fmt.Errorf("lock %s: %w", l.path, ErrClosed) }
+		}
+		if giveUp(t) && (t.f != nil || t.err != nil) {
+			// The lock came at the same moment: take it rather than
+			// throw it away.
+			return l.took(t)
+		}
 	}
-	select {
-	case <-w.done:
-		return l.took(w)
-	case <-bound:
-		stop = func() error { return l.timeoutError(d) }
-	case <-ctxDone:
-		stop = func() error { return l.ctxError(ctx, start) }
-	case <-interrupt.Done():
-		stop = func() error { return lockerr.Canceled(l.path, time.Since(start), interrupt) }
-	case <-l.closing:
-		stop = func() error { return fmt.Errorf("lock %s: %w", l.path, ErrClosed) }
-	}
-	if l.giveUp(w) {
-		// The lock came at the same moment: take it rather than throw it
-		// away.
-		return l.took(w)
-	}
+	l.closeFiles()
 	<-l.sem
 	return stop()
 }
 
-// startWaiter returns the Lock's waiter, marked wanted: the one an earlier
-// call left, or a new one. The caller holds sem.
-func (l *Lock) startWaiter() (*waiter, error) {
+// enqueue queues a wait on the waiter of l's lock file, starting one if
+// the process has none. The caller holds sem, and tryFile has just opened
+// l.main and found the lock busy.
+func (l *Lock) enqueue() (*ticket, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return nil, fmt.Errorf("lock %s: %w", l.path, ErrClosed)
 	}
-	if w := l.waiter; w != nil {
-		w.wanted = true
-		return w, nil
+	if l.main == nil { // tryFile keeps it open; defensive
+		return nil, fmt.Errorf("lock %s: no open lock file", l.path)
 	}
+	id, err := l.main.id()
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", l.path, err)
+	}
+	if t := join(id, nil); t != nil {
+		return t, nil
+	}
+	// None yet: start one on a descriptor of its own (the spare, or a new
+	// one): a blocking flock on main's description would be granted at
+	// once as a "conversion" of a lock that a later try on main took.
 	f := l.spare
+	l.spare = nil
 	if f == nil {
-		var err error
 		if f, err = openFile(l.path); err != nil {
 			return nil, fmt.Errorf("lock %s: %w", l.path, err)
 		}
 	}
-	l.spare = nil
-	w := &waiter{f: f, done: make(chan struct{}), wanted: true}
-	l.waiter = w
-	go l.run(w)
-	return w, nil
-}
-
-// run is the waiter's goroutine: flock, then hand the lock over or let it
-// go.
-func (l *Lock) run(w *waiter) {
-	err := lockRecover(w.f)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w.err = err
-	if !w.wanted {
-		// Nobody waits for it any more: release the lock at once, so that
-		// other processes are not kept waiting by a wait that gave up.
-		l.waiter = nil
+	if fid, err := f.id(); err != nil || fid != id {
+		_ = f.close()
 		if err == nil {
-			err = w.f.unlock()
+			err = fmt.Errorf("lock file replaced while open (deleted and created again)")
 		}
-		if err != nil || l.closed || l.spare != nil {
-			_ = w.f.close()
-		} else {
-			l.spare = w.f
-		}
+		return nil, fmt.Errorf("lock %s: %w", l.path, err)
 	}
-	close(w.done)
+	t := join(id, f)
+	if t.w.f != f { // another Lock started one meanwhile
+		l.spare = f
+	}
+	return t, nil
 }
 
-// took settles a waiter that got its result while a call wanted it: the
-// lock is that call's now, or the error is. The caller holds sem, which it
-// keeps only with the lock.
-func (l *Lock) took(w *waiter) error {
+// join queues a ticket on the waiter of file id. With f nil it only joins
+// a waiter in progress, returning nil if there is none; with f it starts
+// a waiter on f if there is none.
+func join(id fileID, f *file) *ticket {
+	waiters.Lock()
+	defer waiters.Unlock()
+	w := waiters.m[id]
+	if w == nil {
+		if f == nil {
+			return nil
+		}
+		w = &waiter{id: id, f: f}
+		waiters.m[id] = w
+		go w.run()
+	}
+	t := &ticket{w: w, done: make(chan struct{})}
+	w.queue = append(w.queue, t)
+	return t
+}
+
+// run is the waiter's goroutine: flock, then hand the lock to the first
+// wait queued, or let it go.
+func (w *waiter) run() {
+	err := lockRecover(w.f)
+	handed := false
+	waiters.Lock()
+	delete(waiters.m, w.id)
+	for _, t := range w.queue {
+		switch {
+		case err != nil:
+			t.err = err
+		case !handed:
+			t.f, handed = w.f, true
+		}
+		close(t.done)
+	}
+	w.queue = nil
+	waiters.Unlock()
+	if !handed {
+		// Nobody waits for it any more: release the lock at once (closing
+		// the descriptor drops it).
+		_ = w.f.close()
+	}
+}
+
+// giveUp takes t out of its waiter's queue, unless the waiter already
+// settled it: then giveUp reports true and the caller reads the result.
+func giveUp(t *ticket) bool {
+	waiters.Lock()
+	defer waiters.Unlock()
+	select {
+	case <-t.done:
+		return true
+	default:
+	}
+	q := t.w.queue
+	for i, o := range q {
+		if o == t {
+			t.w.queue = append(q[:i], q[i+1:]...)
+			break
+		}
+	}
+	return false
+}
+
+// took settles a ticket that the waiter handed a result: the lock is the
+// caller's now, or the error is. The caller holds sem, which it keeps only
+// with the lock.
+func (l *Lock) took(t *ticket) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.waiter == w {
-		l.waiter = nil
-	}
 	var err error
 	switch {
-	case w.err != nil:
-		err = fmt.Errorf("lock %s: %w", l.path, w.err)
+	case t.err != nil:
+		err = fmt.Errorf("lock %s: %w", l.path, t.err)
 	case l.closed:
 		err = fmt.Errorf("lock %s: %w", l.path, ErrClosed)
 	}
 	if err != nil {
-		_ = w.f.close() // drops the lock, if it had it
+		if t.f != nil {
+			_ = t.f.close() // drops the lock
+		}
 		<-l.sem
 		return err
 	}
-	l.held = w.f
+	l.held = t.f
 	return nil
 }
 
-// giveUp tells the waiter that nobody wants its lock any more, unless it
-// already handed it over: then giveUp reports true and the caller takes it.
-func (l *Lock) giveUp(w *waiter) bool {
+// closeFiles closes the descriptors of a Lock whose wait gave up: a Lock
+// that is neither holding nor waiting keeps nothing open, so that a fresh
+// Lock per try (filelock.New(path).LockTimeout(d) in a loop) leaves no
+// descriptors behind. The next Lock opens the file again. The caller holds
+// sem and not the lock, so nothing else uses them.
+func (l *Lock) closeFiles() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	select {
-	case <-w.done:
-		return true
-	default:
-		w.wanted = false
-		return false
+	if l.closed || l.held != nil {
+		return
 	}
+	for _, f := range []*file{l.main, l.spare} {
+		if f != nil {
+			_ = f.close()
+		}
+	}
+	l.main, l.spare = nil, nil
 }
 
 // lockRecover is f.lock with a panic returned as an error: a panic in a

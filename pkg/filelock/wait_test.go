@@ -109,6 +109,25 @@ func TestInterruptedCellEndsWait(t *testing.T) {
 	if err := holder.Unlock(); err != nil {
 		t.Fatal(err)
 	}
+	// The wait interrupted above left the process's waiter in flock(2): it
+	// gets the lock now and, with nobody queued, lets go at once. Until it
+	// has, the lock is busy, and a wait in this interrupted cell would end
+	// at once; so wait (bounded) until the lock is free, then take it.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		ok, err := holder.TryLock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			if err := holder.Unlock(); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the process's waiter kept the lock after its holder let go")
+		}
+	}
 	if err := l.LockTimeout(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}

@@ -27,12 +27,12 @@ func TestSameRulesInEveryPackage(t *testing.T) {
 	}
 	dir := t.TempDir()
 	// Each package's lock, and a second handle that holds it.
-	open := map[string]func(name string) (l, holder lock){
-		"filelock": func(name string) (lock, lock) {
+	open := map[string]func(t *testing.T, name string) (l, holder lock){
+		"filelock": func(t *testing.T, name string) (lock, lock) {
 			p := filepath.Join(dir, name)
 			return filelock.New(p), filelock.New(p)
 		},
-		"shared.Value": func(name string) (lock, lock) {
+		"shared.Value": func(t *testing.T, name string) (lock, lock) {
 			p := filepath.Join(dir, name)
 			a, err := shared.OpenValue(p)
 			if err != nil {
@@ -44,7 +44,7 @@ func TestSameRulesInEveryPackage(t *testing.T) {
 			}
 			return a, b
 		},
-		"shared.Mutex": func(name string) (lock, lock) {
+		"shared.Mutex": func(t *testing.T, name string) (lock, lock) {
 			p := filepath.Join(dir, name)
 			a, err := shared.OpenMutex(p)
 			if err != nil {
@@ -56,7 +56,7 @@ func TestSameRulesInEveryPackage(t *testing.T) {
 			}
 			return a, b
 		},
-		"redislock": func(name string) (lock, lock) {
+		"redislock": func(t *testing.T, name string) (lock, lock) {
 			rdb, err := redisserver.Dial(redistest.Server(t).URL())
 			if err != nil {
 				t.Fatal(err)
@@ -73,7 +73,7 @@ func TestSameRulesInEveryPackage(t *testing.T) {
 	}
 	for pkg, open := range open {
 		t.Run(pkg, func(t *testing.T) {
-			l, holder := open(pkg)
+			l, holder := open(t, pkg)
 			defer holder.Close()
 			if err := l.Unlock(); !errors.Is(err, lockerr.ErrNotLocked) {
 				t.Errorf("Unlock of a free lock: %v, want ErrNotLocked", err)

@@ -112,7 +112,7 @@ func (f *Fenced) Value() (value string, seen int64, err error) {
 
 func (f *Fenced) check() error {
 	if f == nil || f.client == nil {
-		return fmt.Errorf("redislock: use NewFenced with a client to make a Fenced")
+		return fmt.Errorf("lock: use of a redislock.Fenced not made by redislock.NewFenced with a client")
 	}
 	return nil
 }

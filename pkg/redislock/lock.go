@@ -522,7 +522,7 @@ func (l *Lock) clear() {
 // check turns misuse into errors: the library must not panic in a kernel.
 func (l *Lock) check(op string) error {
 	if l == nil || l.sem == nil {
-		return errors.New("redislock: use New to make a Lock")
+		return errors.New("lock: use of a redislock.Lock not made by redislock.New")
 	}
 	if l.client == nil {
 		return fmt.Errorf("%s %s: nil client", op, l.key)

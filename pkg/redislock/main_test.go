@@ -15,6 +15,7 @@ import (
 	"github.com/golocks/golocks/course/redisserver"
 	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/celltest"
+	"github.com/golocks/golocks/internal/redistest"
 	"github.com/golocks/golocks/internal/reexec"
 	"github.com/golocks/golocks/pkg/redislock"
 )
@@ -31,6 +32,7 @@ func TestMain(m *testing.M) {
 	if err := celltest.Install(); err != nil {
 		panic(err)
 	}
+	redistest.Main()
 	srv, err := redisserver.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redislock tests need redis-server (scripts/install-deps.sh):", err)

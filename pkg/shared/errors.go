@@ -45,4 +45,4 @@ var ErrNotSupported = errors.New("not supported on this system")
 
 // errNil is returned by the methods of a nil *Value, *RawValue or *Mutex
 // (an ignored error from an Open function) instead of a nil-pointer panic.
-var errNil = errors.New("shared: method called on nil (did Open fail?)")
+var errNil = errors.New("lock: method called on a nil shared value or mutex (did Open fail?)")

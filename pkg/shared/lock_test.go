@@ -220,4 +220,18 @@ func TestNilReceivers(t *testing.T) {
 			t.Errorf("%s on nil: no error", name)
 		}
 	}
+	// The calls without an error result neither panic nor invent a value:
+	// on nil, and on a Value or RawValue not made by Open, they read 0.
+	v.Set(5)
+	r.Set(5)
+	if v.Get() != 0 || v.Add(1) != 0 || r.Get() != 0 || r.Add(1) != 0 {
+		t.Errorf("Get/Add on nil: %d %d %d %d, want 0", v.Get(), v.Add(1), r.Get(), r.Add(1))
+	}
+	var zv Value
+	var zr RawValue
+	zv.Set(5)
+	zr.Set(5)
+	if zv.Get() != 0 || zv.Add(1) != 0 || zr.Get() != 0 || zr.Add(1) != 0 {
+		t.Errorf("Get/Add on a zero value: want 0")
+	}
 }

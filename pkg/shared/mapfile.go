@@ -96,8 +96,8 @@ func (m *mapping) uint64At(off int) *uint64 { return (*uint64)(unsafe.Pointer(&m
 // unmapped memory is a fault that no recover catches, the end of a
 // notebook kernel. A reference count would make Get, Set, Add and a free
 // Lock pay two atomic read-modify-writes each, several times their own
-// cost (BenchmarkCloseDesign, 2-core AMD EPYC VM: Get 0.45 ns -> 10 ns,
-// Lock+Unlock 13 ns -> 31 ns); a private copy costs them nothing, and costs
+// cost (BenchmarkCloseDesign; figures in docs/benchmarks.md, "Speed
+// work"); a private copy costs them nothing, and costs
 // one page of memory per Close for the life of the process. before, if not
 // nil, runs between the two steps (Value and Mutex close their lock there).
 func (m *mapping) close(before func()) error {

@@ -3,11 +3,11 @@
 package shared
 
 import (
-	"bytes"
 	"os"
-	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golocks/golocks/internal/procfs"
 )
 
 // A process is known by its pid and its start time: /proc/PID/stat's field
@@ -25,41 +25,11 @@ var self = lockID(uint32(os.Getpid()), startTime(os.Getpid()))
 // would have to start exactly that far apart to be confused), or 0 if it
 // cannot be read.
 func startTime(pid int) uint32 {
-	st, ok := readStat(pid)
-	if !ok {
+	st, err := procfs.ReadStat(pid)
+	if err != nil {
 		return 0
 	}
-	return st.start
-}
-
-// procStat is what a lock needs from /proc/PID/stat.
-type procStat struct {
-	state byte   // R, S, D, Z (zombie), X (dead), ...
-	start uint32 // field 22, low 32 bits
-}
-
-// readStat reads /proc/pid/stat; ok is false if pid does not exist or
-// /proc cannot be read.
-func readStat(pid int) (procStat, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return procStat{}, false
-	}
-	// "pid (comm) S ppid ...": comm may hold spaces and parentheses; the
-	// fields after the last ')' are numbered from 3 (the state).
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return procStat{}, false
-	}
-	f := bytes.Fields(b[i+1:])
-	if len(f) < 20 || len(f[0]) != 1 {
-		return procStat{}, false
-	}
-	start, err := strconv.ParseUint(string(f[22-3]), 10, 64)
-	if err != nil {
-		return procStat{}, false
-	}
-	return procStat{state: f[0][0], start: uint32(start)}, true
+	return uint32(st.StartTime)
 }
 
 // holderDead reports whether the holder named by a lock word is certainly
@@ -84,23 +54,13 @@ func holderDead(w uint64) bool {
 	if err := unix.Kill(pid, 0); err == unix.ESRCH {
 		return true
 	}
-	st, ok := readStat(pid)
-	if !ok {
+	st, err := procfs.ReadStat(pid)
+	if err != nil {
 		// Gone between the two looks, or no /proc: trust kill.
 		return unix.Kill(pid, 0) == unix.ESRCH
 	}
-	if st.state == 'Z' || st.state == 'X' {
+	if st.State == 'Z' || st.State == 'X' {
 		return true
 	}
-	return start != 0 && st.start != start
-}
-
-// processName returns the command name of pid, or "" if unknown. Only the
-// error paths call it.
-func processName(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	if err != nil {
-		return ""
-	}
-	return string(bytes.TrimSpace(b))
+	return start != 0 && uint32(st.StartTime) != start
 }

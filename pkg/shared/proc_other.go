@@ -10,5 +10,3 @@ import "os"
 var self = lockID(uint32(os.Getpid()), 0)
 
 func holderDead(w uint64) bool { return false }
-
-func processName(pid int) string { return "" }

@@ -28,14 +28,32 @@ func OpenRaw(path string) (*RawValue, error) {
 	return &RawValue{m: m, val: m.int64At(valueOffset)}, nil
 }
 
-// Get returns the value (one atomic load).
-func (r *RawValue) Get() int64 { return atomic.LoadInt64(r.val) }
+// Get returns the value (one atomic load). As with Value, on a nil
+// *RawValue (an OpenRaw whose error was not checked) Get and Add return 0
+// and Set and Add store nothing, rather than crash the kernel.
+func (r *RawValue) Get() int64 {
+	if r == nil || r.val == nil {
+		return 0
+	}
+	return atomic.LoadInt64(r.val)
+}
 
-// Set stores x (one atomic store).
-func (r *RawValue) Set(x int64) { atomic.StoreInt64(r.val, x) }
+// Set stores x (one atomic store); nothing on a nil *RawValue (see Get).
+func (r *RawValue) Set(x int64) {
+	if r == nil || r.val == nil {
+		return
+	}
+	atomic.StoreInt64(r.val, x)
+}
 
-// Add adds d and returns the new value, as one atomic read-modify-write.
-func (r *RawValue) Add(d int64) int64 { return atomic.AddInt64(r.val, d) }
+// Add adds d and returns the new value, as one atomic read-modify-write; 0
+// on a nil *RawValue (see Get).
+func (r *RawValue) Add(d int64) int64 {
+	if r == nil || r.val == nil {
+		return 0
+	}
+	return atomic.AddInt64(r.val, d)
+}
 
 // Path returns the path the RawValue was opened with.
 func (r *RawValue) Path() string {

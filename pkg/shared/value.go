@@ -45,15 +45,37 @@ func OpenValue(path string) (*Value, error) {
 }
 
 // Get returns the value: one atomic load, like reading value.value.
-func (v *Value) Get() int64 { return atomic.LoadInt64(v.val) }
+//
+// Get, Set and Add have no error to return: on a nil *Value (an OpenValue
+// whose error was not checked) or one not made by OpenValue, Get and Add
+// return 0 and Set and Add store nothing, rather than crash the kernel.
+// Check OpenValue's error. After Close they use a private copy (see
+// Close).
+func (v *Value) Get() int64 {
+	if v == nil || v.val == nil {
+		return 0
+	}
+	return atomic.LoadInt64(v.val)
+}
 
 // Set stores x: one atomic store, like assigning value.value. It does not
-// take the lock.
-func (v *Value) Set(x int64) { atomic.StoreInt64(v.val, x) }
+// take the lock. On a nil *Value it does nothing (see Get).
+func (v *Value) Set(x int64) {
+	if v == nil || v.val == nil {
+		return
+	}
+	atomic.StoreInt64(v.val, x)
+}
 
 // Add adds d and returns the new value, as one atomic read-modify-write: the
-// lock-free way to count, which loses no updates and needs no Lock.
-func (v *Value) Add(d int64) int64 { return atomic.AddInt64(v.val, d) }
+// lock-free way to count, which loses no updates and needs no Lock. On a
+// nil *Value it adds nothing and returns 0 (see Get).
+func (v *Value) Add(d int64) int64 {
+	if v == nil || v.val == nil {
+		return 0
+	}
+	return atomic.AddInt64(v.val, d)
+}
 
 // Lock takes the value's lock, waiting at most v.Timeout(). Use it, like
 // Python's `with value.get_lock():`, around a read-modify-write that must not

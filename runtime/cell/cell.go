@@ -44,10 +44,13 @@ type Func struct {
 
 // host is the installed Host, if any.
 //
-// It is package state, unlike anything else in golocks, because it stands
-// for the process itself: there is at most one kernel in a process, it
-// installs itself once before any cell runs, and compiled code called from
-// a cell has no other way to reach it. It is set once and read atomically.
+// It is package state because it stands for the process itself: there is
+// at most one kernel in a process, it installs itself once before any cell
+// runs, and compiled code called from a cell has no other way to reach it.
+// It is set once and read atomically. (golocks keeps process state in
+// three places, each for something a process has one of: this, the
+// private Redis server of course/redisserver, and the blocking wait on
+// each lock file of pkg/filelock.)
 var host atomic.Pointer[Host]
 
 // Install makes h the kernel the library talks to. The kernel calls it once,
