@@ -11,6 +11,7 @@ import (
 
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/shared"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // write makes a file holding content in a fresh folder and returns its path.
@@ -283,5 +284,46 @@ func TestAll(t *testing.T) {
 	wantErr(t, err, "a is 1, not 2|b is 3, not 4")
 	if err != nil && len(strings.Split(err.Error(), "\n")) != 2 {
 		t.Errorf("All: %q, want one failure per line", err)
+	}
+}
+
+// ReadsUnlocked passes the lock around the write alone, and fails the
+// placements that hold the lock at the read, or do not count.
+func TestReadsUnlocked(t *testing.T) {
+	want := map[string]string{
+		"per call":            "held|while it read the counter file|write alone",
+		"per increment":       "held|while it read the counter file",
+		"lock only the write": "",
+		"no lock":             "", // the write is not looked at
+		"never calls work":    "returned without reading filename",
+		"never unlocked":      "held|while it read",
+		"nil":                 "is nil",
+	}
+	for _, tc := range lockPlacements {
+		w, ok := want[tc.name]
+		if !ok {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			lockPath := filepath.Join(t.TempDir(), "counter.lock")
+			wantErr(t, ReadsUnlocked(tc.make(t, lockPath), lockPath), w)
+		})
+	}
+}
+
+func TestProcesses(t *testing.T) {
+	wantErr(t, Processes("p", pool.New(2), 2), "")
+	wantErr(t, Processes("p", pool.New(1), 2), "p runs 1 process at a time|nothing races|pool.New(2)")
+	wantErr(t, Processes("p", pool.New(4), 2), "p runs 4 processes at a time, not the 2")
+	wantErr(t, Processes("p", nil, 2), "p is nil|pool.New(2)")
+}
+
+func TestPrediction(t *testing.T) {
+	wantErr(t, Prediction("guess", 1, 1, "think"), "")
+	wantErr(t, Prediction("guess", 0, 1, "think"), "guess is 0|write your prediction")
+	err := Prediction("guess", 2, 1, "who read what?")
+	wantErr(t, err, "guess is 2, not what happens|who read what?")
+	if err != nil && strings.Contains(err.Error(), "1") {
+		t.Errorf("Prediction gives the answer away: %v", err)
 	}
 }
