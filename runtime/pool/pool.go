@@ -37,7 +37,8 @@ type Pool struct {
 	// Env is added to the worker processes' environment (KEY=value).
 	Env []string
 
-	// Stdout and Stderr receive the calls' output, whole lines at a time;
+	// Stdout and Stderr receive the calls' output, whole lines at a time,
+	// a line repeated back to back more than twice tallied (see output.go);
 	// nil means this process's os.Stdout and os.Stderr as they are at each
 	// write (a notebook kernel changes them for every cell).
 	Stdout, Stderr io.Writer
@@ -213,6 +214,7 @@ func (p *Pool) RunContext(ctx context.Context, tasks ...Task) ([]Result, error) 
 		jobs[i] = &processJob{c: c, s: s, starter: st, out: out, line: lineR, barrier: barrier, first: i < first}
 	}
 	results := schedule(ctx, s.procs, jobs, func() { lineW.Close() }, true)
+	out.end()
 	return results, joinErrors(results)
 }
 

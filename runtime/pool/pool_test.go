@@ -540,3 +540,35 @@ type atomicInt struct{ v atomic.Int64 }
 
 func (a *atomicInt) get() int64  { return a.v.Load() }
 func (a *atomicInt) set(n int64) { a.v.Store(n) }
+
+// Two workers printing the same line hundreds of times: the cell shows it
+// twice, then one line with how many more copies came, and every other line
+// as it is.
+func TestRepeatedLinesAreTallied(t *testing.T) {
+	var out syncBuffer
+	p := testPool(2)
+	p.Stdout = &out
+	if _, err := p.Run(
+		pool.Task{Func: same, Args: []any{150, "File read error"}},
+		pool.Task{Func: same, Args: []any{100, "File read error"}},
+	); err != nil {
+		t.Fatal(err)
+	}
+	if want := "File read error\nFile read error\n[the line above, 248 more times]\n"; out.String() != want {
+		t.Errorf("the cell shows\n%q\nwant\n%q", out.String(), want)
+	}
+
+	out = syncBuffer{}
+	if err := p.Map(same, []int{1}, "once"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Map(same, []int{3}, "thrice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Map(same, []int{2}, "twice"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "once\nthrice\nthrice\n[the line above, 1 more time]\ntwice\ntwice\n"; out.String() != want {
+		t.Errorf("the cell shows\n%q\nwant\n%q", out.String(), want)
+	}
+}
