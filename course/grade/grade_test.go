@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/shared"
 	"github.com/golocks/golocks/runtime/pool"
@@ -326,4 +327,24 @@ func TestPrediction(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "1") {
 		t.Errorf("Prediction gives the answer away: %v", err)
 	}
+}
+
+func TestPaused(t *testing.T) {
+	ev := func(who, what, label string) workbook.Event {
+		return workbook.Event{Who: who, What: what, Label: label}
+	}
+	hold := ev("A", workbook.EventHold, "token 1")
+	late := ev("A", workbook.EventPause, "paused 300ms, past its TTL")
+	inTime := ev("A", workbook.EventPause, "paused 0s, within its TTL")
+	write := ev("A", workbook.EventWrite, "token 1: wrote 1 over 3")
+	refused := ev("A", workbook.EventRejected, "token 1: rejected")
+	run := func(got int64, events ...workbook.Event) workbook.PausedRun {
+		return workbook.PausedRun{Expected: 4, Got: got, Events: events}
+	}
+	wantErr(t, Paused("unfenced", run(1, hold, late, write), false), "")
+	wantErr(t, Paused("unfenced", run(4, hold, inTime, write), false), "in unfenced, A woke while its lock was still its own|longer than the TTL")
+	wantErr(t, Paused("unfenced", workbook.PausedRun{}, false), "unfenced is empty")
+	wantErr(t, Paused("fenced", run(4, hold, late, refused), true), "")
+	wantErr(t, Paused("fenced", run(1, hold, late, write), true), "A's late write landed|refuse a token older")
+	wantErr(t, Paused("fenced", run(4, hold, inTime, write), true), "still its own")
 }
