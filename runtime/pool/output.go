@@ -15,15 +15,20 @@ const keptRepeats = 2
 // at a time, so that two workers' lines never mix inside one line whatever
 // the destination.
 //
-// A line that comes again and again back to back (two racing workers print
-// the same "File read error" hundreds of times) is written twice as it
-// comes; the further copies are counted, and when another line comes or the
-// run ends, one line says how many there were: "[the line above, 217 more
-// times]". Nothing a worker prints is dropped without being counted, and
-// lines that differ are never merged.
+// On the caller's own streams (a Pool whose Stdout or Stderr is nil: in a
+// notebook, the cell's output, read by a person), a line that comes again
+// and again back to back (two racing workers print the same "File read
+// error" hundreds of times) is written twice as it comes; the further
+// copies are counted, and when another line comes or the run ends, one line
+// says how many there were: "[the line above, 217 more times]". Nothing a
+// worker prints is dropped without being counted, and lines that differ
+// are never merged. A writer the caller gave (Pool.Stdout) gets every line
+// as it is: a program may count them.
 type output struct {
 	mu             sync.Mutex
 	stdout, stderr func() io.Writer
+	tallyOut       bool                         // tally repeated lines on stdout
+	tallyErr       bool                         // and on stderr
 	tallies        map[*func() io.Writer]*tally // by destination, under mu
 	ended          bool                         // the run ended: write every line as it comes
 }
@@ -37,7 +42,8 @@ type tally struct {
 }
 
 func newOutput(s settings) *output {
-	return &output{stdout: s.stdout, stderr: s.stderr, tallies: map[*func() io.Writer]*tally{}}
+	return &output{stdout: s.stdout, stderr: s.stderr, tallyOut: s.tallyOut, tallyErr: s.tallyErr,
+		tallies: map[*func() io.Writer]*tally{}}
 }
 
 // end writes what is still counted, at the end of the run; lines that come
@@ -70,17 +76,18 @@ func (t *tally) flush(dst func() io.Writer) {
 // dst is called at each write, not once: the notebook kernel gives every
 // cell fresh streams, and output sent to a stale one is lost.
 type lineWriter struct {
-	out *output
-	dst *func() io.Writer // the run's stdout or stderr: its tally's key
-	buf []byte
+	out   *output
+	dst   *func() io.Writer // the run's stdout or stderr: its tally's key
+	tally bool              // repeated lines are tallied
+	buf   []byte
 }
 
 // lines returns a writer to the run's stdout, or its stderr.
 func (o *output) lines(stderr bool) *lineWriter {
 	if stderr {
-		return &lineWriter{out: o, dst: &o.stderr}
+		return &lineWriter{out: o, dst: &o.stderr, tally: o.tallyErr}
 	}
-	return &lineWriter{out: o, dst: &o.stdout}
+	return &lineWriter{out: o, dst: &o.stdout, tally: o.tallyOut}
 }
 
 // Write is called by os/exec's copying goroutine only, so buf needs no lock.
@@ -109,7 +116,7 @@ func (w *lineWriter) emit(lines []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	dst := *w.dst
-	if o.ended {
+	if o.ended || !w.tally {
 		dst().Write(lines)
 		return
 	}
