@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/course/stepper"
 	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/shared"
@@ -347,4 +348,20 @@ func TestPaused(t *testing.T) {
 	wantErr(t, Paused("fenced", run(4, hold, late, refused), true), "")
 	wantErr(t, Paused("fenced", run(1, hold, late, write), true), "A's late write landed|refuse a token older")
 	wantErr(t, Paused("fenced", run(4, hold, inTime, write), true), "still its own")
+}
+
+func TestReset(t *testing.T) {
+	read := func(proc, file, reset string) stepper.Step {
+		return stepper.Step{Proc: proc, Op: stepper.Read, File: file, Reset: reset}
+	}
+	empty := &stepper.Trace{Steps: []stepper.Step{
+		read("A", "(no file)", "no file"),
+		{Proc: "A", Op: stepper.Truncate, File: ""},
+		read("B", "", "empty file"),
+	}}
+	wantErr(t, Reset("r", empty), "")
+	noFileOnly := &stepper.Trace{Steps: []stepper.Step{read("A", "(no file)", "no file"), read("B", "(no file)", "no file")}}
+	wantErr(t, Reset("r", noFileOnly), "no read in r found the file empty|truncate")
+	wantErr(t, Reset("r", nil), "r ran no step")
+	wantErr(t, Reset("r", &stepper.Trace{}), "r ran no step")
 }
