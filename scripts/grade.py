@@ -81,9 +81,9 @@ def is_instructors(cell):
 
 
 def exercise_name(cell):
-    """A test cell's label for the table: "Exercise 4", from its first line."""
+    """A test cell's label for the table: "Exercise 4" (or "Exercise 6b"), from its first line."""
     first = cell.source.split("\n", 1)[0]
-    m = re.search(r"Exercises? [\d, and]*\d", first)
+    m = re.search(r"Exercises? [\d, and]*\d[a-z]?\b", first)
     return m.group(0) if m else cell_key(cell)
 
 

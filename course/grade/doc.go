@@ -20,7 +20,10 @@
 // a racy count is at least 1 and at most the increments made (whether a
 // race lost updates this time is chance); a lock's placement is checked by
 // looking at the lock at the moment the function reads its counter
-// (HoldsLock), not by hoping a race shows.
+// (HoldsLock, and ReadsUnlocked for the placement that locks the write
+// alone), not by hoping a race shows. A racy count passes only if the run
+// used the processes asked for (Processes: a pool of one races nothing), and
+// a prediction is checked without giving its answer away (Prediction).
 //
 // The checks never change what they check (no file is created, emptied or
 // removed), never panic, and every wait is bounded.

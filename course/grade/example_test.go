@@ -9,6 +9,7 @@ import (
 
 	"github.com/golocks/golocks/course/grade"
 	"github.com/golocks/golocks/pkg/filelock"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // A test cell checks the count that the student's run left in a file.
@@ -55,4 +56,15 @@ func ExampleHoldsLock() {
 	fmt.Println(strings.Contains(err.Error(), "while "+lockPath+" was free"))
 	// Output:
 	// true
+}
+
+// A racy exercise's test: the count may be anything up to the increments
+// made, but only if the student's pool raced at all.
+func ExampleProcesses() {
+	p := pool.New(1) // a student's pool: one process, the calls take turns
+	fmt.Println(grade.Processes("p", p, 2))
+	fmt.Println(grade.Processes("p", pool.New(2), 2))
+	// Output:
+	// p runs 1 process at a time: its calls take turns and nothing races; this exercise asks for 2 processes at once (pool.New(2))
+	// <nil>
 }

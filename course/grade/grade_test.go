@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golocks/golocks/course/stepper"
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/pkg/filelock"
 	"github.com/golocks/golocks/pkg/shared"
+	"github.com/golocks/golocks/runtime/pool"
 )
 
 // write makes a file holding content in a fresh folder and returns its path.
@@ -284,4 +287,81 @@ func TestAll(t *testing.T) {
 	if err != nil && len(strings.Split(err.Error(), "\n")) != 2 {
 		t.Errorf("All: %q, want one failure per line", err)
 	}
+}
+
+// ReadsUnlocked passes the lock around the write alone, and fails the
+// placements that hold the lock at the read, or do not count.
+func TestReadsUnlocked(t *testing.T) {
+	want := map[string]string{
+		"per call":            "held|while it read the counter file|write alone",
+		"per increment":       "held|while it read the counter file",
+		"lock only the write": "",
+		"no lock":             "", // the write is not looked at
+		"never calls work":    "returned without reading filename",
+		"never unlocked":      "held|while it read",
+		"nil":                 "is nil",
+	}
+	for _, tc := range lockPlacements {
+		w, ok := want[tc.name]
+		if !ok {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			lockPath := filepath.Join(t.TempDir(), "counter.lock")
+			wantErr(t, ReadsUnlocked(tc.make(t, lockPath), lockPath), w)
+		})
+	}
+}
+
+func TestProcesses(t *testing.T) {
+	wantErr(t, Processes("p", pool.New(2), 2), "")
+	wantErr(t, Processes("p", pool.New(1), 2), "p runs 1 process at a time|nothing races|pool.New(2)")
+	wantErr(t, Processes("p", pool.New(4), 2), "p runs 4 processes at a time, not the 2")
+	wantErr(t, Processes("p", nil, 2), "p is nil|pool.New(2)")
+}
+
+func TestPrediction(t *testing.T) {
+	wantErr(t, Prediction("guess", 1, 1, "think"), "")
+	wantErr(t, Prediction("guess", 0, 1, "think"), "guess is 0|write your prediction")
+	err := Prediction("guess", 2, 1, "who read what?")
+	wantErr(t, err, "guess is 2, not what happens|who read what?")
+	if err != nil && strings.Contains(err.Error(), "1") {
+		t.Errorf("Prediction gives the answer away: %v", err)
+	}
+}
+
+func TestPaused(t *testing.T) {
+	ev := func(who, what, label string) workbook.Event {
+		return workbook.Event{Who: who, What: what, Label: label}
+	}
+	hold := ev("A", workbook.EventHold, "token 1")
+	late := ev("A", workbook.EventPause, "paused 300ms, past its TTL")
+	inTime := ev("A", workbook.EventPause, "paused 0s, within its TTL")
+	write := ev("A", workbook.EventWrite, "token 1: wrote 1 over 3")
+	refused := ev("A", workbook.EventRejected, "token 1: rejected")
+	run := func(got int64, events ...workbook.Event) workbook.PausedRun {
+		return workbook.PausedRun{Expected: 4, Got: got, Events: events}
+	}
+	wantErr(t, Paused("unfenced", run(1, hold, late, write), false), "")
+	wantErr(t, Paused("unfenced", run(4, hold, inTime, write), false), "in unfenced, A woke while its lock was still its own|longer than the TTL")
+	wantErr(t, Paused("unfenced", workbook.PausedRun{}, false), "unfenced is empty")
+	wantErr(t, Paused("fenced", run(4, hold, late, refused), true), "")
+	wantErr(t, Paused("fenced", run(1, hold, late, write), true), "A's late write landed|refuse a token older")
+	wantErr(t, Paused("fenced", run(4, hold, inTime, write), true), "still its own")
+}
+
+func TestReset(t *testing.T) {
+	read := func(proc, file, reset string) stepper.Step {
+		return stepper.Step{Proc: proc, Op: stepper.Read, File: file, Reset: reset}
+	}
+	empty := &stepper.Trace{Steps: []stepper.Step{
+		read("A", "(no file)", "no file"),
+		{Proc: "A", Op: stepper.Truncate, File: ""},
+		read("B", "", "empty file"),
+	}}
+	wantErr(t, Reset("r", empty), "")
+	noFileOnly := &stepper.Trace{Steps: []stepper.Step{read("A", "(no file)", "no file"), read("B", "(no file)", "no file")}}
+	wantErr(t, Reset("r", noFileOnly), "no read in r found the file empty|truncate")
+	wantErr(t, Reset("r", nil), "r ran no step")
+	wantErr(t, Reset("r", &stepper.Trace{}), "r ran no step")
 }

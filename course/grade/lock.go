@@ -50,6 +50,21 @@ const (
 // and ends when the notebook cell is interrupted; the pipe and its folder
 // are removed afterwards, and the function never touches a real counter.
 func HoldsLock(work func(maxCount int, filename string) error, lockPath string) error {
+	return probeLock(work, lockPath, true)
+}
+
+// ReadsUnlocked is HoldsLock's opposite, for the wrong placement that
+// takes the lock for the write alone (lockWriteOnly): it checks that work
+// reads its counter file while the lock at lockPath is free, and that it
+// otherwise counts as work does (reads, writes one more, returns nil, lets
+// go). It looks the same way as HoldsLock: at the moment of each read.
+func ReadsUnlocked(work func(maxCount int, filename string) error, lockPath string) error {
+	return probeLock(work, lockPath, false)
+}
+
+// probeLock runs the probe HoldsLock describes; heldAtRead is what the lock
+// must be at every read.
+func probeLock(work func(maxCount int, filename string) error, lockPath string, heldAtRead bool) error {
 	if work == nil {
 		return errors.New("the function to check is nil: define it first (run its cell)")
 	}
@@ -67,7 +82,7 @@ func HoldsLock(work func(maxCount int, filename string) error, lockPath string) 
 		return fmt.Errorf("cannot check the lock: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	p := &probe{name: name, lockPath: lockPath, pipe: filepath.Join(dir, "counter.txt"), done: make(chan error, 1)}
+	p := &probe{name: name, lockPath: lockPath, heldAtRead: heldAtRead, pipe: filepath.Join(dir, "counter.txt"), done: make(chan error, 1)}
 	if err := mkfifo(p.pipe); err != nil {
 		return fmt.Errorf("cannot check the lock: %w", err)
 	}
@@ -86,6 +101,7 @@ func HoldsLock(work func(maxCount int, filename string) error, lockPath string) 
 // the pipe it reads and writes, and what was found.
 type probe struct {
 	name, lockPath, pipe string
+	heldAtRead           bool       // what the lock must be at each read
 	done                 chan error // the function's result, once it returns
 	ended                bool       // done was received: result holds it
 	result               error
@@ -116,8 +132,11 @@ func (p *probe) run() error {
 			break
 		}
 		p.reads++
-		if !held {
+		switch {
+		case !held && p.heldAtRead:
 			p.fail(fmt.Errorf("%s read the counter file while %s was free: take the lock before the file is read, and let go only after the new number is written", p.name, p.lockPath))
+		case held && !p.heldAtRead:
+			p.fail(fmt.Errorf("%s held %s while it read the counter file: this placement takes the lock for the write alone, so read first, then take the lock", p.name, p.lockPath))
 		}
 		// The write: take what work writes, which must be one more.
 		data, err := p.takeWrite(deadline)

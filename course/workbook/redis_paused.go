@@ -72,12 +72,47 @@ func (r PausedRun) Lost() int64 { return r.Expected - r.Got }
 // its increment: 4, nothing lost. Every run ends the same way; only the
 // times differ.
 func PausedHolder(url, key string, fenced bool) (PausedRun, error) {
+	return runPaused(url, key, fenced, nil, nil)
+}
+
+// A Paused is the paused-holder experiment (PausedHolder) with the parts a
+// student writes: A's pause and the storage's fencing check. Use it when
+// the notebook's own functions are to decide; PausedHolder has both built
+// in.
+type Paused struct {
+	URL, Key string // the server, and the counter's key (its lock and tokens are named after it)
+
+	// Pause is A's pause, between its read and its write, given its
+	// lock's TTL: a garbage-collector pause, a closed laptop lid. If A's
+	// lock has expired when Pause returns, the world goes on without A
+	// until B is done (so every run stages the same story); if A wakes in
+	// time, it writes at once, under its lock. nil pauses past the TTL.
+	Pause func(ttl time.Duration)
+
+	// Accept is the storage's fencing check: may a read or write with
+	// token go ahead, given newest, the newest token the storage has let
+	// through so far (0 at first)? The storage remembers the token of each
+	// operation it accepts, and refuses the others with a
+	// *redislock.StaleTokenError. nil means no fencing: every operation
+	// goes ahead. (The storage runs the check and the operation with no
+	// other operation in between, as a Redis script would: in this
+	// experiment A and B never touch it at the same moment.)
+	Accept func(token, newest int64) bool
+}
+
+// Run runs the experiment once, with the notebook's Pause and Accept.
+func (x Paused) Run() (PausedRun, error) {
+	return runPaused(x.URL, x.Key, x.Accept != nil, x.Pause, x.Accept)
+}
+
+func runPaused(url, key string, fenced bool, pause func(time.Duration), accept func(token, newest int64) bool) (PausedRun, error) {
 	run := PausedRun{Fenced: fenced, Expected: 1 + pausedBRuns}
 	p, err := newPaused(url, key, fenced)
 	if err != nil {
 		return run, err
 	}
 	defer p.close()
+	p.pause, p.accept = pause, accept
 
 	aRead := make(chan struct{})
 	bDone := make(chan error, 1)
@@ -103,6 +138,8 @@ func PausedHolder(url, key string, fenced bool) (PausedRun, error) {
 // paused is one PausedHolder run: one client and lock each for A and B.
 type paused struct {
 	fenced     bool
+	pause      func(ttl time.Duration)        // A's pause; nil: until B is done, past the TTL
+	accept     func(token, newest int64) bool // the storage's check; nil: redislock.Fenced's when fenced
 	key        string
 	server     string
 	rdbA, rdbB *redis.Client
@@ -124,7 +161,7 @@ func newPaused(url, key string, fenced bool) (*paused, error) {
 		return nil, err
 	}
 	p.server = p.rdbA.Options().Addr
-	if err := p.rdbA.Del(cell.Context(), key, key+":lock", key+":lock:fence").Err(); err != nil {
+	if err := p.rdbA.Del(cell.Context(), key, key+":lock", key+":lock:fence", key+":newest").Err(); err != nil {
 		p.close()
 		return nil, fmt.Errorf("paused holder on %s: reset: %w", p.server, err)
 	}
@@ -169,14 +206,47 @@ func (p *paused) clientA(aRead chan<- struct{}, bDone <-chan error) error {
 		Label: fmt.Sprintf("token %d: read %d; then its TTL runs out", token, v)})
 
 	pauseStart := time.Now()
-	if err := <-bDone; err != nil {
-		return fmt.Errorf("client B: %w", err)
+	waitB := func() error {
+		if bDone == nil {
+			return nil
+		}
+		err := <-bDone
+		bDone = nil
+		if err != nil {
+			return fmt.Errorf("client B: %w", err)
+		}
+		return nil
 	}
-	if wake := locked.Add(2 * pausedTTL); time.Now().Before(wake) {
-		time.Sleep(time.Until(wake))
+	// If A returns early below, B still runs to its end before the run does.
+	defer waitB()
+	past := "past its TTL"
+	if p.pause == nil {
+		if err := waitB(); err != nil {
+			return err
+		}
+		if wake := locked.Add(2 * pausedTTL); time.Now().Before(wake) {
+			time.Sleep(time.Until(wake))
+		}
+	} else {
+		if err := callPause(p.pause); err != nil {
+			l.Unlock()
+			return err
+		}
+		expired, err := p.expired(l)
+		if err != nil {
+			l.Unlock()
+			return err
+		}
+		if expired {
+			if err := waitB(); err != nil {
+				return err
+			}
+		} else {
+			past = "within its TTL"
+		}
 	}
 	p.add(Event{Who: "A", What: EventPause, Start: pauseStart, End: time.Now(),
-		Label: fmt.Sprintf("paused %v, past its TTL", time.Since(pauseStart).Round(10*time.Millisecond))})
+		Label: fmt.Sprintf("paused %v, %s", time.Since(pauseStart).Round(10*time.Millisecond), past)})
 
 	before, err := p.value()
 	if err != nil {
@@ -200,13 +270,23 @@ func (p *paused) clientA(aRead chan<- struct{}, bDone <-chan error) error {
 	if err := l.Unlock(); err != nil && !errors.Is(err, redislock.ErrExpired) {
 		return err
 	}
+	if past == "within its TTL" {
+		// A let go in time: its hold ended now, not at the TTL.
+		p.mu.Lock()
+		p.events[0].End = time.Now()
+		p.events[0].Label = fmt.Sprintf("token %d: read %d, wrote %d in time", token, v, v+1)
+		p.mu.Unlock()
+	}
 	if werr == nil {
-		return nil
+		return waitB()
 	}
 	// Refused: A knows its increment did not happen, and does it again,
 	// with a hold that is not meant to expire.
 	l.SetTTL(pausedSafe)
-	return p.increment("A", rdb, l)
+	if err := p.increment("A", rdb, l); err != nil {
+		return err
+	}
+	return waitB()
 }
 
 // clientB increments the counter pausedBRuns times under the lock, doing
@@ -243,8 +323,67 @@ func (p *paused) increment(who string, rdb *redis.Client, l *redislock.Lock) err
 	return nil
 }
 
-// read and write the counter: through a Fenced when fenced, else GET/SET.
+// callPause calls the notebook's pause, a panic in it made an error.
+func callPause(pause func(time.Duration)) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("A's pause panicked: %v", r)
+		}
+	}()
+	pause(pausedTTL)
+	return nil
+}
+
+// expired says whether A's hold is gone from the server.
+func (p *paused) expired(l *redislock.Lock) (bool, error) {
+	owner, err := p.rdbA.Get(cell.Context(), p.key+":lock").Result()
+	if errors.Is(err, redis.Nil) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("GET %s:lock: %w", p.key, err)
+	}
+	return owner != l.Owner(), nil
+}
+
+// check is the notebook's storage-side fencing check, for an operation op
+// with token: it remembers the token when it lets it through.
+func (p *paused) check(rdb *redis.Client, op string, token int64) (err error) {
+	ctx := cell.Context()
+	newest, err := getInt(ctx, rdb, p.key+":newest")
+	if err != nil {
+		return err
+	}
+	ok := false
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("the storage's check panicked: %v", r)
+			}
+		}()
+		ok = p.accept(token, newest)
+	}()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &redislock.StaleTokenError{Key: p.key, Op: op, Token: token, Seen: newest}
+	}
+	if token > newest {
+		return rdb.Set(ctx, p.key+":newest", token, 0).Err()
+	}
+	return nil
+}
+
+// read and write the counter: through the notebook's check, or a Fenced,
+// when fenced, else GET/SET.
 func (p *paused) read(rdb *redis.Client, token int64) (int64, error) {
+	if p.accept != nil {
+		if err := p.check(rdb, "read", token); err != nil {
+			return 0, err
+		}
+		return getInt(cell.Context(), rdb, p.key)
+	}
 	if p.fenced {
 		s, err := redislock.NewFenced(rdb, p.key).Read(token)
 		if err != nil {
@@ -256,6 +395,12 @@ func (p *paused) read(rdb *redis.Client, token int64) (int64, error) {
 }
 
 func (p *paused) write(rdb *redis.Client, token, v int64) error {
+	if p.accept != nil {
+		if err := p.check(rdb, "write", token); err != nil {
+			return err
+		}
+		return rdb.Set(cell.Context(), p.key, v, 0).Err()
+	}
 	if p.fenced {
 		return redislock.NewFenced(rdb, p.key).Write(token, strconv.FormatInt(v, 10))
 	}
@@ -264,7 +409,7 @@ func (p *paused) write(rdb *redis.Client, token, v int64) error {
 
 // value is the counter now, read without a token.
 func (p *paused) value() (int64, error) {
-	if p.fenced {
+	if p.fenced && p.accept == nil {
 		s, _, err := redislock.NewFenced(p.rdbA, p.key).Value()
 		if err != nil {
 			return 0, err

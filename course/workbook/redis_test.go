@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/redistest"
@@ -109,6 +110,57 @@ func TestPausedHolder(t *testing.T) {
 				t.Errorf("events %s: want A's hold and pause and B's three holds", got)
 			}
 		}
+	}
+}
+
+// Paused runs the notebook's pause and fencing check: a pause past the TTL
+// loses B's increments without a check, a check that refuses older tokens
+// saves them, a pause within the TTL loses nothing, and a check that
+// refuses a holder's own token stops B with an error saying so.
+func TestPausedWithTheNotebooksParts(t *testing.T) {
+	url := redistest.Server(t).URL()
+	long := func(ttl time.Duration) { time.Sleep(ttl + ttl/2) }
+	short := func(time.Duration) {}
+	fence := func(token, newest int64) bool { return token >= newest }
+	strict := func(token, newest int64) bool { return token > newest }
+	always := func(int64, int64) bool { return true }
+	for _, tc := range []struct {
+		name   string
+		x      workbook.Paused
+		got    int64
+		events string // kinds that must appear
+		err    string
+	}{
+		{"no fencing", workbook.Paused{Pause: long}, 1, "A:write", ""},
+		{"a check that accepts all", workbook.Paused{Pause: long, Accept: always}, 1, "A:write", ""},
+		{"fenced", workbook.Paused{Pause: long, Accept: fence}, 4, "A:rejected", ""},
+		{"in time", workbook.Paused{Pause: short}, 4, "A:write", ""},
+		{"own token refused", workbook.Paused{Pause: long, Accept: strict}, 0, "", "client B: |rejected"},
+		{"a panicking pause", workbook.Paused{Pause: func(time.Duration) { panic("oops") }}, 0, "", "A's pause panicked: oops"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.x.URL, tc.x.Key = url, "paused-"+strings.ReplaceAll(tc.name, " ", "-")
+			r, err := tc.x.Run()
+			if tc.err != "" {
+				for _, part := range strings.Split(tc.err, "|") {
+					if err == nil || !strings.Contains(err.Error(), part) {
+						t.Errorf("err = %v, want one mentioning %q", err, part)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, e := range r.Events {
+				kinds = append(kinds, e.Who+":"+e.What)
+			}
+			got := strings.Join(kinds, " ")
+			if r.Got != tc.got || r.Expected != 4 || !strings.Contains(got, tc.events) || strings.Count(got, "B:hold") != 3 {
+				t.Errorf("got %d of %d, events %s; want %d and %s among them", r.Got, r.Expected, got, tc.got, tc.events)
+			}
+		})
 	}
 }
 

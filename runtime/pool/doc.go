@@ -28,7 +28,10 @@
 // after every worker is ready: two workers really race from their first
 // step (see Run). A call's output streams into the caller's os.Stdout and
 // os.Stderr line by line, as it is written, so the messages of two workers
-// interleave as they do in the seed notebook; an error or a panic comes back
+// interleave as they do in the seed notebook; a line repeated back to back
+// is shown twice, then tallied ("[the line above, 217 more times]"), so
+// that hundreds of identical messages read as a count, not a wall of text;
+// an error or a panic comes back
 // by task. Every wait is bounded: a run still going at the pool's timeout,
 // or whose notebook cell is interrupted (cell.Context), kills its workers.
 // On Linux the workers also die with the process that started them, however

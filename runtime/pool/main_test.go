@@ -52,7 +52,7 @@ func testPool(procs int) *pool.Pool {
 // compiled are the compiled functions the worker serves by name.
 func compiled() map[string]any {
 	funcs := workbook.Funcs()
-	for _, f := range []any{printPID, lines, fail, boom, crash, exitEarly, nap, occupy, hang, exists, touch, variadic, typed, printArgs0} {
+	for _, f := range []any{printPID, lines, same, fail, boom, crash, exitEarly, nap, occupy, hang, exists, touch, variadic, typed, printArgs0} {
 		name, err := pool.FuncName(f)
 		if err != nil {
 			panic(err)
@@ -127,6 +127,13 @@ func lines(n int, prefix string) {
 		time.Sleep(time.Millisecond)
 	}
 	fmt.Fprintf(os.Stderr, "%s done", prefix)
+}
+
+// same prints the same line n times, one write each.
+func same(n int, line string) {
+	for range n {
+		fmt.Println(line)
+	}
 }
 
 func fail(int) error { return errors.New("this call fails") }

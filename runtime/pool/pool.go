@@ -39,7 +39,8 @@ type Pool struct {
 
 	// Stdout and Stderr receive the calls' output, whole lines at a time;
 	// nil means this process's os.Stdout and os.Stderr as they are at each
-	// write (a notebook kernel changes them for every cell).
+	// write (a notebook kernel changes them for every cell), where a line
+	// repeated back to back more than twice is tallied (see output.go).
 	Stdout, Stderr io.Writer
 }
 
@@ -213,6 +214,7 @@ func (p *Pool) RunContext(ctx context.Context, tasks ...Task) ([]Result, error) 
 		jobs[i] = &processJob{c: c, s: s, starter: st, out: out, line: lineR, barrier: barrier, first: i < first}
 	}
 	results := schedule(ctx, s.procs, jobs, func() { lineW.Close() }, true)
+	out.end()
 	return results, joinErrors(results)
 }
 
@@ -232,6 +234,8 @@ type settings struct {
 	worker         string
 	env            []string
 	stdout, stderr func() io.Writer
+	tallyOut       bool // stdout is the caller's own (Stdout nil): repeated lines are tallied
+	tallyErr       bool // the same for stderr
 }
 
 func (p *Pool) settings(n int) (settings, error) {
@@ -251,6 +255,7 @@ func (p *Pool) settings(n int) (settings, error) {
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
 	}
+	s.tallyOut, s.tallyErr = p.Stdout == nil, p.Stderr == nil
 	s.stdout = writerOr(p.Stdout, func() io.Writer { return os.Stdout })
 	s.stderr = writerOr(p.Stderr, func() io.Writer { return os.Stderr })
 	return s, nil

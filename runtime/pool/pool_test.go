@@ -540,3 +540,45 @@ type atomicInt struct{ v atomic.Int64 }
 
 func (a *atomicInt) get() int64  { return a.v.Load() }
 func (a *atomicInt) set(n int64) { a.v.Store(n) }
+
+// Two workers printing the same line hundreds of times into the caller's
+// own stdout (a notebook cell's): it shows twice, then one line with how
+// many more copies came, and every other line as it is. A writer the caller
+// gave gets every line.
+func TestRepeatedLinesAreTallied(t *testing.T) {
+	p := testPool(2)
+	out, _ := capture(t, func() {
+		if _, err := p.Run(
+			pool.Task{Func: same, Args: []any{150, "File read error"}},
+			pool.Task{Func: same, Args: []any{100, "File read error"}},
+		); err != nil {
+			t.Error(err)
+		}
+	})
+	if want := "File read error\nFile read error\n[the line above, 248 more times]\n"; out != want {
+		t.Errorf("the cell shows\n%q\nwant\n%q", out, want)
+	}
+
+	out, _ = capture(t, func() {
+		for _, c := range []struct {
+			n    int
+			line string
+		}{{1, "once"}, {3, "thrice"}, {2, "twice"}} {
+			if err := p.Map(same, []int{c.n}, c.line); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if want := "once\nthrice\nthrice\n[the line above, 1 more time]\ntwice\ntwice\n"; out != want {
+		t.Errorf("the cell shows\n%q\nwant\n%q", out, want)
+	}
+
+	var buf syncBuffer
+	p.Stdout = &buf
+	if err := p.Map(same, []int{150, 100}, "File read error"); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "File read error\n"); n != 250 || strings.Contains(buf.String(), "[the line above") {
+		t.Errorf("the caller's writer got %d of 250 lines:\n%s", n, buf.String())
+	}
+}

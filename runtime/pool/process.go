@@ -92,7 +92,7 @@ func (j *processJob) startWorker() error {
 	cmd := exec.Command(j.c.worker, workerArg)
 	cmd.Env = append(append(os.Environ(), j.s.env...), channelEnv+"="+channelFDs)
 	cmd.ExtraFiles = []*os.File{reqR, repW, j.line, j.barrier} // fds 3, 4, 5 and 6
-	j.stdout, j.errw = j.out.lines(j.s.stdout), j.out.lines(j.s.stderr)
+	j.stdout, j.errw = j.out.lines(false), j.out.lines(true)
 	cmd.Stdout, cmd.Stderr = j.stdout, j.errw
 	cmd.WaitDelay = waitDelay
 	cmd.SysProcAttr = sysProcAttr()
