@@ -36,11 +36,10 @@ package pool
 // and the others see it within a memory access; the pool, which has done
 // its part before, takes no part in it. (When the pool itself opened the
 // start line for them once all were ready, it needed a processor at that
-// moment: on a 2-core machine one of two workers was then not running, and
-// crossed 0.1 to 1 ms after the other, time enough for the other to write
-// the counter file. Two notebook workers running the workbook's work both
-// found no file in 9 of 20 runs then, in 17 of 30 with the barrier; the
-// rest lose a processor to something else at the wrong moment.)
+// moment: on a machine with as many cores as workers, one of them was then
+// not running when the line opened, and crossed it well after the other:
+// time enough for the other to write the counter file. docs/benchmarks.md,
+// "Speed work", has what was measured.)
 //
 // A waiting worker watches the word without sleeping for a bounded time
 // (spinWait), then sleeps on the start line, descriptor 5: the read end of
