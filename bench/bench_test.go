@@ -16,16 +16,16 @@ func TestParseResult(t *testing.T) {
 		want      result
 	}{
 		{"golocks", `{"expected":40000,"got":40000,"lost":0,"elapsed_s":0.508873}` + "\n",
-			result{40000, 40000, 0, 0.508873}},
+			result{Expected: 40000, Got: 40000, Lost: 0, Elapsed: 0.508873}},
 		{"python, messages first", "File doesn't exist, starting to count from 0.\n" +
 			"File read error, starting to count from 0; error: invalid literal for int() with base 10: ''\n" +
 			`{"expected": 40000, "got": 1412, "lost": 38588, "elapsed_s": 0.9}` + "\n",
-			result{40000, 1412, 38588, 0.9}},
+			result{Expected: 40000, Got: 1412, Lost: 38588, Elapsed: 0.9}},
 		{"last JSON line wins", `{"expected":1,"got":1,"lost":0,"elapsed_s":1}` + "\n" +
 			`{"expected":2,"got":1,"lost":1,"elapsed_s":2}`,
-			result{2, 1, 1, 2}},
+			result{Expected: 2, Got: 1, Lost: 1, Elapsed: 2}},
 		{"no final newline, indented", `  {"expected":3,"got":3,"lost":0,"elapsed_s":0.5}  `,
-			result{3, 3, 0, 0.5}},
+			result{Expected: 3, Got: 3, Lost: 0, Elapsed: 0.5}},
 	}
 	for _, c := range ok {
 		got, err := parseResult([]byte(c.out))

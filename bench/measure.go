@@ -45,7 +45,7 @@ func medianPerIncrement(rs []result, warmup int) float64 {
 	}
 	var xs []float64
 	for _, r := range rs[warmup:] {
-		xs = append(xs, r.perIncrement())
+		xs = append(xs, r.PerIncrement())
 	}
 	return median(xs)
 }

@@ -1,65 +1,22 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
+	jsonresult "github.com/golocks/golocks/internal/result"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// A result is one run of one experiment: the JSON object that both
-// `golocks count|shared --json` and locks_reference.py print, with exactly
-// these keys.
-type result struct {
-	Expected int64   `json:"expected"`
-	Got      int64   `json:"got"`
-	Lost     int64   `json:"lost"`
-	Elapsed  float64 `json:"elapsed_s"`
-}
+// A result is one run of one experiment: internal/result's, the one type
+// that golocks prints and this bench reads back.
+type result = jsonresult.Result
 
-func newResult(expected, got int64, elapsed time.Duration) result {
-	return result{Expected: expected, Got: got, Lost: expected - got, Elapsed: elapsed.Seconds()}
-}
-
-// perIncrement is the run's time divided by the increments it was asked to
-// make, in seconds.
-func (r result) perIncrement() float64 {
-	if r.Expected <= 0 {
-		return math.NaN()
-	}
-	return r.Elapsed / float64(r.Expected)
-}
-
-// parseResult finds the result in a tool's standard output: the last line
-// that is a JSON object. The lines before it, if any, are the workbook's
-// messages ("File read error, starting to count from 0; ..."), which the
-// Python reference prints on stdout too.
-func parseResult(out []byte) (result, error) {
-	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
-	for i := len(lines) - 1; i >= 0; i-- {
-		line := bytes.TrimSpace(lines[i])
-		if !bytes.HasPrefix(line, []byte("{")) {
-			continue
-		}
-		var r result
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&r); err != nil {
-			return result{}, fmt.Errorf("result %q: %w", line, err)
-		}
-		if r.Expected <= 0 || r.Elapsed <= 0 || r.Lost != r.Expected-r.Got {
-			return result{}, fmt.Errorf("result %q: inconsistent (expected %d, got %d, lost %d, %gs)",
-				line, r.Expected, r.Got, r.Lost, r.Elapsed)
-		}
-		return r, nil
-	}
-	return result{}, errors.New("no JSON result in the output")
-}
+var (
+	newResult   = jsonresult.New
+	parseResult = jsonresult.Parse
+)
 
 // median returns the median of xs (the mean of the middle two for an even
 // count), NaN for none. xs is not modified.

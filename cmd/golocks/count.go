@@ -184,6 +184,6 @@ func finish(ctx context.Context, res result, err error, tmp string, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	res.print(stdout, asJSON)
+	res.Print(stdout, asJSON)
 	return nil
 }

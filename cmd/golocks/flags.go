@@ -1,15 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
+	jsonresult "github.com/golocks/golocks/internal/result"
 	"io"
-	"math"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // errHelp means -h was asked for and usage was printed: exit 0.
@@ -76,29 +73,8 @@ func oneOf(name, v string, allowed ...string) error {
 	return usagef("%s: %q is not one of %s", name, v, strings.Join(allowed, ", "))
 }
 
-// A result is one experiment's outcome, printed as text or JSON. The JSON
-// keys match the Python reference's exactly.
-type result struct {
-	Expected int64   `json:"expected"`
-	Got      int64   `json:"got"`
-	Lost     int64   `json:"lost"`
-	Elapsed  float64 `json:"elapsed_s"`
-}
+// A result is one experiment's outcome, printed as text or JSON
+// (internal/result: the one type the bench reads back).
+type result = jsonresult.Result
 
-func newResult(expected, got int64, elapsed time.Duration) result {
-	return result{
-		Expected: expected,
-		Got:      got,
-		Lost:     expected - got,
-		Elapsed:  math.Round(elapsed.Seconds()*1e6) / 1e6,
-	}
-}
-
-func (r result) print(w io.Writer, asJSON bool) {
-	if asJSON {
-		b, _ := json.Marshal(r) // four numbers: cannot fail
-		fmt.Fprintf(w, "%s\n", b)
-		return
-	}
-	fmt.Fprintf(w, "expected %d got %d lost %d in %.3fs\n", r.Expected, r.Got, r.Lost, r.Elapsed)
-}
+var newResult = jsonresult.New

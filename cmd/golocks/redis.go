@@ -22,7 +22,7 @@ type redisResult struct {
 	Rejected *int64 `json:"rejected,omitempty"`
 }
 
-func (r redisResult) print(w io.Writer, asJSON bool) {
+func (r redisResult) Print(w io.Writer, asJSON bool) {
 	if !asJSON {
 		line := fmt.Sprintf("expected %d got %d lost %d in %.3fs", r.Expected, r.Got, r.Lost, r.Elapsed)
 		if r.Retries != nil {
@@ -114,7 +114,7 @@ func redisCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res.print(stdout, *asJSON)
+	res.Print(stdout, *asJSON)
 	return nil
 }
 
