@@ -6,6 +6,7 @@
 #   make image                        tag golocks:dev
 #   make image IMAGE=golocks:2026-12  another tag
 #   make image SOLUTIONS=1            ship the solution copies too, in solutions/
+#   make image BUILDFLAGS=--no-cache  more flags for the build
 #   make image ENGINE=podman BASE=pinned
 #                                     podman, pulling the pinned base images
 #                                     (podman's default here stands them in
@@ -14,4 +15,4 @@ IMAGE ?= golocks:dev
 
 .PHONY: image
 image:
-	@IMAGE='$(IMAGE)' $(if $(ENGINE),ENGINE='$(ENGINE)') $(if $(BASE),BASE='$(BASE)') $(if $(SOLUTIONS),SOLUTIONS='$(SOLUTIONS)') scripts/image.sh
+	@IMAGE='$(IMAGE)' $(if $(ENGINE),ENGINE='$(ENGINE)') $(if $(BASE),BASE='$(BASE)') $(if $(SOLUTIONS),SOLUTIONS='$(SOLUTIONS)') $(if $(BUILDFLAGS),BUILDFLAGS='$(BUILDFLAGS)') scripts/image.sh
