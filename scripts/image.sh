@@ -30,7 +30,8 @@
 # images do not trust, so the build stage's `go mod download` reads the
 # modules go.sum pins from this machine's module cache instead (downloaded
 # first with `go mod download`, mounted read-only into the build, and named
-# by GOPROXY=file://...; go.sum still checks every one). Both stay in podman's storage and the Debian root file system's
+# by GOPROXY=file://...; go.sum still checks every one).
+# The stand-ins stay in podman's storage, and the Debian root file system's
 # tarball in $IMAGE_CACHE, so later runs make neither again (mmdebstrap
 # takes a few minutes; `podman rmi -af` removes the stand-ins too).
 #
