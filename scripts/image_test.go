@@ -13,16 +13,18 @@ package scripts_test
 //   - inside the container: the student is uid 1000 gid 100 with no
 //     capabilities and no new privileges, / is read-only, there is no go
 //     and no sudo;
+//   - its HEALTHCHECK passes;
 //   - every solution notebook runs top to bottom inside the container
 //     through nbclient (kernel/run_notebook.py, as notebooks/ tests do on
 //     the host) on the image's kernel, every test cell passing, Part 4 on
 //     the container's own redis-server (notebooks.Check);
 //   - Chromium on the host opens the container's server with the printed
-//     URL and runs notebook 1's student copy with Run All, as
-//     browser_test.go does on `make run`, then saves it;
-//   - podman stop ends the container with its stop signal (not the kill
-//     after the grace period), and no process of it is left; started
-//     again, it serves the notebook the student saved;
+//     URL and runs notebook 1 with Run All, as browser_test.go does on
+//     `make run`: the student copy (Run All stops at the first blank
+//     exercise's test cell) and the solution copy (to its end), saving each;
+//   - podman stop, with a kernel running, ends the container with its stop
+//     signal (not the kill after the grace period), and no process of it
+//     is left; started again, it serves the notebook the student saved;
 //
 // The image's size, the build's, the start's and the stop's durations go
 // to the test log, never asserted (docs/benchmarks.md has the targets).
@@ -143,6 +145,14 @@ func TestImage(t *testing.T) {
 		}
 	})
 
+	t.Run("healthcheck", func(t *testing.T) {
+		// The image's HEALTHCHECK, run by hand: podman schedules it with
+		// systemd, which this machine lacks.
+		if out, err := exec.Command("podman", "healthcheck", "run", name).CombinedOutput(); err != nil {
+			t.Errorf("podman healthcheck run: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("solutions run inside", func(t *testing.T) {
 		// The solution copies and the runner go into a folder of the
 		// volume; the kernel and nbclient are the image's.
@@ -197,9 +207,28 @@ func TestImage(t *testing.T) {
 		tree := b.navigate(t, base+"/?token="+token) // the URL it printed
 		j.keepOnFailure(t, tree, true)
 		tree.waitTree(t, notebooks.Names())
-		nb := tree.clickToNewTab(t, `#notebook_list a.item_link[href$="/notebooks/`+nb1+`"]`, "/notebooks/"+nb1)
-		j.keepOnFailure(t, nb, false)
-		j.runAll(t, nb, "student", nb1)
+		t.Run("student", func(t *testing.T) {
+			// Run All stops at the first test cell, whose exercise is blank.
+			nb := tree.clickToNewTab(t, `#notebook_list a.item_link[href$="/notebooks/`+nb1+`"]`, "/notebooks/"+nb1)
+			j.keepOnFailure(t, nb, false)
+			j.runAll(t, nb, "student", nb1)
+		})
+		t.Run("solution", func(t *testing.T) {
+			// The solution copy, in a folder of the student's, to its end.
+			sol := filepath.Join(work, "solution")
+			if err := copyFile(filepath.Join(root, "notebooks", "solution", nb1), filepath.Join(sol, nb1)); err != nil {
+				t.Fatal(err)
+			}
+			chownStudent(t, sol)
+			js := *j
+			js.workbook = sol
+			tree := b.navigate(t, base+"/tree/solution?token="+token)
+			js.keepOnFailure(t, tree, true)
+			tree.waitTree(t, []string{"solution/" + nb1})
+			nb := tree.clickToNewTab(t, `#notebook_list a.item_link[href$="/notebooks/solution/`+nb1+`"]`, "/notebooks/solution/"+nb1)
+			js.keepOnFailure(t, nb, false)
+			js.runAll(t, nb, "solution", nb1)
+		})
 	})
 
 	t.Run("stop and restart", func(t *testing.T) {
@@ -207,6 +236,14 @@ func TestImage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A kernel running when the container stops: stopping it must
+		// end the kernel too.
+		var kernel struct{ ID string }
+		request(t, "POST", base+"/api/kernels", token, map[string]string{"name": "golocks"}).json(t, http.StatusCreated, &kernel)
+		waitFor(t, kernelStartLimit, "the kernel's process in the container", func(n *int) error {
+			*n = len(c.hostProcesses(t))
+			return nil
+		}, func(n *int) bool { return *n >= 3 })
 		c.stop(t)
 		c.run(t, "podman", "start", "--attach", name)
 		base, token := c.waitURL(t)
