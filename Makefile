@@ -1,8 +1,9 @@
 # golocks: `make run` opens the workbook in Jupyter, `make test` is what CI
 # runs; see README.md.
 GO ?= go
-# Tests that build the kernel and drive Jupyter take minutes the first time.
-GOTEST_FLAGS ?= -count=1 -timeout 40m
+# Tests that build the kernel or the image and drive Jupyter take minutes
+# the first time.
+GOTEST_FLAGS ?= -count=1 -timeout 60m
 
 .PHONY: all build test lint deps
 all: build
@@ -35,6 +36,8 @@ deps:
 include kernel/kernel.mk
 # make run: Jupyter on the workbook (scripts/run.sh).
 include scripts/run.mk
+# make image: the instructors' image, with docker or podman (scripts/image.sh).
+include scripts/image.mk
 # make class, make grade: a class on one server; grading submissions (README).
 include scripts/class.mk
 # make notebooks: the workbook's student and solution copies (notebooks/README.md).
