@@ -135,3 +135,13 @@ func TestDockerfilePolicy(t *testing.T) {
 		}
 	}
 }
+
+// repoRoot is the repository the tests run in (they run in scripts/).
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}

@@ -455,15 +455,6 @@ func copyFile(from, to string) error {
 	return err
 }
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 // runBoundedCmd runs cmd with its output collected, killing its process
 // group when it outlives limit.
 func runBoundedCmd(cmd *exec.Cmd, limit time.Duration) ([]byte, error) {
