@@ -56,6 +56,7 @@ type options struct {
 	LatencyRuns  int
 	NotebookRuns int
 	Redis        bool
+	Stepper      bool
 	RedisURL     string
 	RedisCount   int
 	JSON, Chart  string
@@ -126,6 +127,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Notebooks, "notebooks", "notebooks/solution/*.ipynb", "the notebooks to run whole (a glob)")
 	fs.IntVar(&o.LatencyRuns, "latency-runs", 5, "kernel starts, each followed by trivial cells")
 	fs.IntVar(&o.NotebookRuns, "notebook-runs", 3, "runs of each notebook")
+	fs.BoolVar(&o.Stepper, "stepper", true, "measure the stepper: every schedule of 2 × 2 (golocks schedules), one step with its redrawn picture, memory after many steps (issue 20)")
 	fs.BoolVar(&o.Redis, "redis", true, "measure the counter in Redis (needs redis-server and python3-redis)")
 	fs.StringVar(&o.RedisURL, "redis-url", "", "a Redis server to measure on (default: a private redis-server)")
 	fs.IntVar(&o.RedisCount, "redis-count", 20000, "INCRs per process and lock acquire+release pairs in the Redis section (locked increments: a quarter)")
@@ -207,6 +209,7 @@ type report struct {
 	Decomposition []stepCost
 	Latency       *latencyReport
 	Redis         *redisReport
+	Stepper       *stepperReport
 	Class         *classReport
 	Duration      time.Duration
 	Warmup, Pairs int
@@ -224,6 +227,9 @@ func (rep report) failures() []string {
 	}
 	if rep.Redis != nil {
 		f = append(f, rep.Redis.failures()...)
+	}
+	if rep.Stepper != nil {
+		f = append(f, rep.Stepper.failures()...)
 	}
 	if rep.Class != nil {
 		f = append(f, rep.Class.failures()...)
@@ -303,6 +309,10 @@ func bench(o options, stdout, stderr io.Writer) (report, error) {
 				rep.Decomposition = append(rep.Decomposition, c)
 			}
 		}
+	}
+	if o.Stepper {
+		sr := measureStepper(o, works[0], stderr)
+		rep.Stepper = &sr
 	}
 	if o.Redis {
 		rr := measureRedis(o, stderr)
@@ -413,6 +423,10 @@ func writeReport(w io.Writer, rep report, base *report) {
 	}
 	if rep.Redis != nil {
 		writeRedis(w, *rep.Redis, rep.Pairs)
+	}
+	if rep.Stepper != nil {
+		fmt.Fprintf(w, "\n## The stepper (issue 20): every schedule, one step, memory\n\n")
+		writeStepper(w, *rep.Stepper)
 	}
 	if rep.Latency != nil {
 		fmt.Fprintf(w, "\n## Notebook latency (golocks kernel, Jupyter's own client)\n\n")

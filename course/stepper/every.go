@@ -95,23 +95,33 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		next    int
 	}
 	var path []node
-	// Each run's processes are launched while the run before steps: they
-	// wait at their first call on the files until begin.
+	// The next runs' processes are launched while a run steps: they wait
+	// at their first call on the files until begin, so several can be
+	// launched at once on the same files. Starting a process is most of a
+	// run's cost, and a run that steps mostly waits for its processes: the
+	// launches ahead keep the machine's cores busy meanwhile. Every
+	// launched run is received once: used, or closed by the deferred drain.
 	type launched struct {
 		m   *machine
 		err error
 	}
-	ahead := make(chan launched, 1)
+	ahead := make(chan launched, launchAhead)
+	pending := 0
 	launch := func() {
+		pending++
 		go func() {
 			m, err := s.launch()
 			ahead <- launched{m, err}
 		}()
 	}
-	launch()
+	for range launchAhead {
+		launch()
+	}
 	defer func() {
-		if l := <-ahead; l.m != nil {
-			l.m.Close()
+		for ; pending > 0; pending-- {
+			if l := <-ahead; l.m != nil {
+				l.m.Close()
+			}
 		}
 	}()
 	for {
@@ -119,13 +129,12 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 			return sum, fmt.Errorf("stepper: more than %d schedules: stopped", s.opt.maxSchedules)
 		}
 		l := <-ahead
+		pending--
 		if l.err != nil {
-			ahead <- launched{} // for the deferred drain
 			return sum, l.err
 		}
 		st := l.m
 		if err := st.begin(); err != nil {
-			ahead <- launched{}
 			return sum, err
 		}
 		launch()
@@ -197,6 +206,10 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		path[len(path)-1].next++
 	}
 }
+
+// launchAhead is how many runs Every keeps launched ahead of the one that
+// steps (each run is one process per count, held at its first operation).
+const launchAhead = 3
 
 // countCap bounds the count of schedules Every makes before refusing: past
 // it, it says "more than".
