@@ -144,20 +144,13 @@ pin_copy() {
 	sort -u "$ROOT/go.sum" "$SRC/go.sum" -o "$SRC/go.sum"
 }
 
+# write_kernel_json DIR FILE writes the kernel.json of a kernelspec folder
+# DIR (kernel/kernelspec, built next to genbind: encoding/json writes it
+# and, on install, reads the built one back).
 write_kernel_json() { # dir-holding-bin dest-file
-	local dir=$1 out=$2 race=false
-	[ -z "$RACE" ] || race=true
-	case $dir$DISPLAY_NAME in *[\"\\]*) die "no quotes or backslashes in paths or names, please: $dir" ;; esac
-	cat >"$out" <<EOF
-{
-  "argv": ["$dir/bin/golocks-kernel", "{connection_file}"],
-  "display_name": "$DISPLAY_NAME",
-  "language": "go",
-  "interrupt_mode": "message",
-  "env": {"GOLOCKS_WORKER": "$dir/bin/golocks-kernel"},
-  "metadata": {"golocks": {"gophernotes": "$GP_VERSION", "race": $race}}
-}
-EOF
+	local race=()
+	[ -z "$RACE" ] || race=(-race)
+	"$BUILD/kernelspec" -dir "$1" -name "$DISPLAY_NAME" -gophernotes "$GP_VERSION" "${race[@]}" -o "$2"
 }
 
 build() {
@@ -191,6 +184,7 @@ build() {
 
 	say "generating bindings and docs"
 	go build -o "$BUILD/genbind" ./kernel/genbind
+	go build -o "$BUILD/kernelspec" ./kernel/kernelspec
 	# The docs inspect_request shows (golocks_inspect.go embeds them).
 	go run ./kernel/gendoc -std -o "$SRC/golocks_docs.json.gz" $ours $EXTERNAL
 	# GOPROXY=off: from here on nothing is fetched; everything comes from
@@ -244,8 +238,6 @@ install() {
 		data=${XDG_DATA_HOME:-$HOME/.local/share}/jupyter
 	fi
 	local dest=$data/kernels/$NAME
-	GP_VERSION=$(sed -n 's/.*"gophernotes": "\([^"]*\)".*/\1/p' "$SPEC/kernel.json")
-	RACE=$(sed -n 's/.*"race": true.*/1/p' "$SPEC/kernel.json")
 	# Copy next to the destination, then swap it in: a kernel still running
 	# from the old folder keeps its binary, and a failed copy leaves the old
 	# install alone. kernel.json points into the installed folder, so the
@@ -254,7 +246,8 @@ install() {
 	tmp=$(mktemp -d "$data/kernels/.$NAME.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT # a half-copied folder must not stay behind
 	cp -R "$SPEC/." "$tmp/"
-	write_kernel_json "$dest" "$tmp/kernel.json"
+	[ -x "$BUILD/kernelspec" ] || die "not built yet: run 'make kernel' (or $0 build) first"
+	"$BUILD/kernelspec" -dir "$dest" -from "$SPEC/kernel.json" -o "$tmp/kernel.json"
 	chmod 755 "$tmp"
 	rm -rf "$dest"
 	mv "$tmp" "$dest"
