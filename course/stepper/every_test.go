@@ -1,6 +1,7 @@
 package stepper_test
 
 import (
+	"errors"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -139,4 +140,23 @@ func TestEveryLockedPerIncrementIsExact(t *testing.T) {
 		t.Errorf("no schedule lets B in between A's increments")
 	}
 	t.Logf("%d schedules", sum.Schedules)
+}
+
+// A two-argument work that takes its own lock (the notebook's
+// workLockedEach) is held at its lock too: the schedule that loses an
+// update without a lock waits instead, and every schedule is exact.
+func TestOwnLockIsStepped(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	_, err := stepper.Replay(ownLock, []int{1, 1}, file, "A lock, A read, B lock", opts()...)
+	var blocked *stepper.BlockedError
+	if !errors.As(err, &blocked) {
+		t.Fatalf("B locking while A holds the lock: err = %v, want a BlockedError", err)
+	}
+	sum, err := stepper.Every(ownLock, []int{1, 1}, file, opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Exact || len(sum.Finals) != 1 || sum.Finals[2] == 0 {
+		t.Errorf("every schedule of a locked work: finals %v, exact %v; want all 2", sum.Finals, sum.Exact)
+	}
 }

@@ -2,6 +2,7 @@ package stepper_test
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "worker" {
 		funcs := workbook.Funcs()
-		for _, f := range []any{idle, sleepy, lockTwice, slowAfterRead} {
+		for _, f := range []any{idle, sleepy, lockTwice, slowAfterRead, ownLock} {
 			name, err := pool.FuncName(f)
 			if err != nil {
 				panic(err)
@@ -114,4 +115,24 @@ func noneLeft(t *testing.T) {
 	if n := children(t); n > 0 {
 		t.Errorf("%d worker processes left behind", n)
 	}
+}
+
+// ownLock is the notebook's workLockedEach: two arguments, and a lock of
+// its own on "counter.lock" beside the counter, around each increment.
+func ownLock(maxCount int, filename string) error {
+	lock := filelock.New(filepath.Join(filepath.Dir(filename), "counter.lock"))
+	defer lock.Close()
+	for range maxCount {
+		if err := lock.Lock(); err != nil {
+			return err
+		}
+		err := workbook.Work(1, filename)
+		if uerr := lock.Unlock(); err == nil {
+			err = uerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

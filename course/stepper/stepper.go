@@ -48,8 +48,11 @@ type options struct {
 	ctx          context.Context
 }
 
-// LockFile names the lock file a locked work function takes (its third
-// argument); the default is "counter.lock" beside the counter.
+// LockFile names the lock file the processes lock: the third argument of
+// a lockedWork(maxCount, filename, lockPath), and the file a work(maxCount,
+// filename) that takes its own lock opens; the default is "counter.lock"
+// beside the counter. Either way the stepper holds the processes at its
+// lock and unlock.
 func LockFile(path string) Option { return func(o *options) { o.lockFile = path } }
 
 // Worker names the program that runs compiled functions (pool.Pool.Worker);
@@ -137,11 +140,12 @@ func newSetup(work any, counts []int, filename string, opts []Option) (*setup, e
 	if st, err := os.Stat(s.dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("stepper: %s: no folder %s", filename, s.dir)
 	}
-	if s.locked {
-		s.lock = s.opt.lockFile
-		if s.lock == "" {
-			s.lock = filepath.Join(filepath.Dir(filename), "counter.lock")
-		}
+	// The lock file is watched whatever work's signature: a two-argument
+	// work may take a lock of its own (the notebook's workLockedEach names
+	// "counter.lock"), and its lock and unlock are steps like any other.
+	s.lock = s.opt.lockFile
+	if s.lock == "" {
+		s.lock = filepath.Join(filepath.Dir(filename), "counter.lock")
 	}
 	return s, nil
 }
@@ -304,10 +308,7 @@ func (s *setup) launch() (*machine, error) {
 		tasks[i] = pool.Task{Func: s.work, Args: args}
 	}
 	p := &pool.Pool{Procs: len(tasks), Worker: s.opt.worker, Stdout: s.opt.stdout, Stderr: s.opt.stderr, Env: s.opt.env}
-	watch := []string{s.file}
-	if s.locked {
-		watch = append(watch, s.lock)
-	}
+	watch := []string{s.file, s.lock}
 	parent := s.opt.ctx
 	if parent == nil {
 		parent = context.Background()
