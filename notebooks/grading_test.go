@@ -150,6 +150,19 @@ check(p.Map(work, []int{1000, 2000}, "parallel.txt"))
 		failsWith(t, cells, "test-ex2", "p runs 1 process at a time|nothing races|pool.New(2)", "")
 	})
 
+	// Exercise 1c: a schedule that loses an update without a reset (both
+	// read before either writes: their reads find no file, not an empty
+	// one) is not the answer, and the test says what is missing.
+	t.Run("schedule without a reset", func(t *testing.T) {
+		const name = "1-file-writing-conflicts.ipynb"
+		src := `var resetSchedule string
+resetSchedule = "A read, B read, A write, B write"
+`
+		cells := runHandIn(t, k, name, handIn(t, name, nil, map[string]string{"ex1c-reset": src}, "test-ex1c"))
+		passes(t, cells, "test-ex1b")
+		failsWith(t, cells, "test-ex1c", "no read in resetSchedule found the file empty", "")
+	})
+
 	// Exercise 14 left blank after 12 and 13 were done and the five racy
 	// runs left the counter near 10,000: the test says the student's run
 	// made nothing, not that the counter went on from an earlier run.

@@ -141,7 +141,12 @@ func (j *jupyter) runAll(t *testing.T, nb *tab, copy, name string) {
 	checkTabs(t, st)
 
 	nb.click(t, "#celllink", "#run_all_cells > a")
-	nb.waitNotebook(t, "Run All queues the cells", actionLimit, func(s *notebookState) bool { return s.running() > 0 })
+	// Queued (In [*]), or already run: a student copy's Run All may stop at
+	// its first test cell before the page is first read (its cells open
+	// unrun; a solution copy's open with the counts they were saved with).
+	nb.waitNotebook(t, "Run All queues the cells", actionLimit, func(s *notebookState) bool {
+		return s.running() > 0 || copy == "student" && len(s.Cells) > 0 && s.Cells[0].count() > 0
+	})
 	st = nb.waitNotebook(t, "Run All done: the kernel idle, no cell waiting, every picture loaded", runAllLimit, func(s *notebookState) bool {
 		return (s.idle() && s.running() == 0 && s.loading() == 0) || s.Dialog != "" || s.dead()
 	})
@@ -159,8 +164,106 @@ func (j *jupyter) runAll(t *testing.T, nb *tab, copy, name string) {
 	if !t.Failed() {
 		t.Logf("%d code cells on the page, %d pictures rendered; screenshot %s", len(cells), st.rendered(), shot)
 	}
+	if name == notebooks.Names()[0] {
+		stepByStep(t, nb, saved)
+	}
 	j.closeAndHalt(t, nb, name)
 }
+
+// stepByStep runs the stepper cells of notebook 1 by hand, one at a time,
+// as a student does after Run All (in a student copy, Run All stops before
+// them; in a solution copy they run again): it clicks into each cell and
+// presses Shift-Enter, waits for its output, and checks that each step's
+// cell says which step it made and shows one picture, drawn, that differs
+// from the picture of the step before (each adds a column). A schedule is
+// not random, so the steps are known: A reads, B reads, A truncates.
+func stepByStep(t *testing.T, nb *tab, saved []jupytertest.Cell) {
+	t.Helper()
+	index := map[string]int{}
+	for i, c := range saved {
+		index[c.ID] = i
+	}
+	prev := ""
+	for _, s := range []struct{ id, says string }{
+		{"step-new", "A: read\nB: read"},
+		{"step-1", "step 1: A read\n"},
+		{"step-2", "step 2: B read\n"},
+		{"step-3", "step 3: A truncate\n"},
+		{"step-close", ""},
+	} {
+		i, ok := index[s.id]
+		if !ok {
+			t.Fatalf("notebook 1 has no cell %s to step with", s.id)
+		}
+		read := func(c *stepCell) error { return nb.read(fmt.Sprintf(stepCellJS, i), c) }
+		before := waitFor(t, actionLimit, "cell "+s.id+" on the page", read, func(*stepCell) bool { return true })
+		nb.click(t, fmt.Sprintf("#notebook-container > .cell:nth-child(%d) .CodeMirror", before.Child))
+		nb.do(t, "Shift-Enter in cell "+s.id, shiftEnter)
+		c := waitFor(t, kernelStartLimit, "cell "+s.id+" run by hand, with its output", read, func(c *stepCell) bool {
+			shown := s.says == "" || c.Text != "" || c.Errors != ""
+			if strings.HasPrefix(s.id, "step-") && s.id != "step-new" && s.id != "step-close" {
+				shown = shown && (len(c.Images) > 0 || c.Errors != "")
+			}
+			return c.Kernel == "kernel_idle_icon" && c.cell().count() > before.cell().count() && c.cell().loading() == 0 && shown
+		})
+		if c.Errors != "" {
+			t.Errorf("cell %s, run by hand, fails: %s", s.id, c.Errors)
+		}
+		if !strings.Contains(c.Text, s.says) {
+			t.Errorf("cell %s shows %q, want it to say %q", s.id, c.Text, s.says)
+		}
+		if s.id == "step-new" || s.id == "step-close" {
+			continue
+		}
+		if len(c.Images) != 1 || c.cell().rendered() != 1 {
+			t.Errorf("cell %s shows %d pictures (%d drawn), want the trace after the step", s.id, len(c.Images), c.cell().rendered())
+			continue
+		}
+		if c.Images[0].Src == prev {
+			t.Errorf("cell %s shows the same picture as the step before it: a step adds a column", s.id)
+		}
+		prev = c.Images[0].Src
+		t.Logf("%s: %s", s.id, strings.TrimSpace(strings.SplitN(c.Text, "\n", 2)[0]))
+	}
+}
+
+// stepCell is one code cell, by its index among the code cells, as the page
+// shows it, with its pictures' sources and its place among all the cells.
+type stepCell struct {
+	Kernel string `json:"kernel"`
+	Child  int    `json:"child"` // its nth-child among the notebook's cells
+	Prompt string `json:"prompt"`
+	Text   string `json:"text"`
+	Errors string `json:"errors"`
+	Images []struct {
+		pageImage
+		Src string `json:"src"`
+	} `json:"images"`
+}
+
+func (c *stepCell) cell() pageCell {
+	p := pageCell{Prompt: c.Prompt, Text: c.Text, Errors: c.Errors}
+	for _, i := range c.Images {
+		p.Images = append(p.Images, i.pageImage)
+	}
+	return p
+}
+
+// stepCellJS reads the code cell with the index %d: only reads.
+const stepCellJS = `((i) => {
+	const all = [...document.querySelectorAll('#notebook-container > .cell')];
+	const c = all.filter(e => e.classList.contains('code_cell'))[i];
+	const text = sel => [...c.querySelectorAll(sel)].map(e => e.textContent);
+	const icon = document.getElementById('kernel_indicator_icon');
+	return {
+		kernel: icon ? icon.className : '',
+		child: all.indexOf(c) + 1,
+		prompt: text('.input_prompt').join(''),
+		text: text('.output_subarea.output_text:not(.output_error) pre').join(''),
+		errors: text('.output_subarea.output_error').join('\n'),
+		images: [...c.querySelectorAll('.output_subarea img')].map(i => ({width: i.naturalWidth, height: i.naturalHeight, complete: i.complete, src: i.src})),
+	};
+})(%d)`
 
 // interrupt: a variable, a runaway cell, the toolbar's interrupt button,
 // and the variable still there.
@@ -469,6 +572,17 @@ func (c pageCell) count() int {
 }
 
 func (c pageCell) running() bool { return c.count() < 0 }
+
+// loading counts the cell's pictures still being decoded.
+func (c pageCell) loading() int {
+	n := 0
+	for _, i := range c.Images {
+		if !i.Complete {
+			n++
+		}
+	}
+	return n
+}
 
 // rendered counts the cell's pictures that the browser drew.
 func (c pageCell) rendered() int {
