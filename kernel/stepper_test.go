@@ -114,7 +114,12 @@ func slowWork(maxCount int, filename string) error {
 
 st, err := stepper.New(slowWork, []int{1}, "slow.txt", stepper.OpWait(time.Minute))
 fmt.Println(err, st.Next())`},
-		{"run": `fmt.Println("stepping")
+		// "stepping" is printed once Step has been waiting a while, so the
+		// interrupt it triggers reaches the cell inside Step, not before it.
+		{"run": `go func() {
+	time.Sleep(time.Second)
+	fmt.Println("stepping")
+}()
 _, err = st.Step("A")
 fmt.Println("step:", err)`, "interrupt_on": "stepping", "stop_on_error": false},
 		{"run": `fmt.Println(st.Next())
