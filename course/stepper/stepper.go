@@ -367,11 +367,16 @@ func (st *machine) begin() error {
 			st.trace.Steps = append(st.trace.Steps, Step{Proc: p.name, Op: End, File: fileText(s.file), Err: p.err})
 		}
 	}
+	// The timer's function takes mu and reads st.idle (shut stops it): set
+	// st.idle under mu too, so an idle bound shorter than this assignment
+	// finds it set. (No caller of begin holds mu.)
+	st.mu.Lock()
 	st.idle = time.AfterFunc(s.opt.idle, func() {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		st.shut(fmt.Errorf("stepper: left alone for %v: its processes were stopped", s.opt.idle))
 	})
+	st.mu.Unlock()
 	return nil
 }
 
