@@ -128,6 +128,7 @@ type jupyter struct {
 	root        string // the repository
 	base, token string
 	workbook    string // the folder it serves, WORKBOOK
+	dir         string // the notebooks' folder under the server's root, "" for the root
 	out         string // build/browser: screenshots, and what a failure leaves
 	kept        int    // failures whose page and log were kept
 }
@@ -365,7 +366,11 @@ func (j *jupyter) contents(t *testing.T, name string, withCells bool) (savedNote
 	if withCells {
 		q = "?type=notebook&content=1"
 	}
-	resp := request(t, "GET", j.base+"/api/contents/"+url.PathEscape(name)+q, j.token, nil)
+	path := url.PathEscape(name)
+	if j.dir != "" {
+		path = url.PathEscape(j.dir) + "/" + path
+	}
+	resp := request(t, "GET", j.base+"/api/contents/"+path+q, j.token, nil)
 	if resp.code != http.StatusOK {
 		return savedNotebook{}, fmt.Errorf("GET /api/contents/%s: %d %s", name, resp.code, resp.body)
 	}

@@ -223,7 +223,7 @@ func TestImage(t *testing.T) {
 			}
 			chownStudent(t, sol)
 			js := *j
-			js.workbook = sol
+			js.workbook, js.dir = sol, "solution"
 			tree := b.navigate(t, base+"/tree/solution?token="+token)
 			js.keepOnFailure(t, tree, true)
 			tree.waitTree(t, []string{"solution/" + nb1})
