@@ -286,7 +286,7 @@ func TestGradeTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		sub + ": 0 / 5\n",
-		"Exercise 1  test-ex1    0 / 1  failed  serial.txt does not exist",
+		"Exercise 1   test-ex1     0 / 1  failed  serial.txt does not exist",
 		"by hand (3 points, not scored here): ex1-answer, ex3-answer, counts-answer",
 	} {
 		if !strings.Contains(string(out), want) {
