@@ -41,14 +41,15 @@ func init() {
 // cap a run works: no process is refused a thread or a descriptor, so no Go
 // runtime trace (the sandbox checks every run's stderr for one).
 func TestProcsCapUnderProcessLimit(t *testing.T) {
-	s := newSandbox(t)
-	// 150 processes and threads for the sandbox's user, beyond those it
-	// runs already (none, when the test runs as root: the user is new).
-	limit := 150
+	// ulimit -u counts every process and thread of the user. As root the
+	// sandbox's user is new and runs nothing else, so the cap is fixed;
+	// as anyone else it is the user running the test, whose other test
+	// packages (go test runs them side by side) come and go between the
+	// runs below and move the cap under them.
 	if os.Getuid() != 0 {
-		limit += tasksOf(os.Getuid())
+		t.Skip("ulimit -u counts all this user's processes, which parallel test packages change: run as root (make test, CI), where the test's user is new")
 	}
-	testProcsCap(t, s, nprocEnv, limit, "processes and threads (ulimit -u)")
+	testProcsCap(t, newSandbox(t), nprocEnv, 150, "processes and threads (ulimit -u)")
 }
 
 // The same with 80 open files (ulimit -n), which each worker's pipes take.
