@@ -42,6 +42,7 @@ import hmac
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 from jupyterhub.auth import Authenticator
@@ -168,6 +169,9 @@ else:
 # Each student's server: a container of the image
 # ---------------------------------------------------------------------------
 image = setting("IMAGE", "localhost/golocks:dev")
+# The image is built on this machine (`make image`): no registry is asked.
+if subprocess.run(["podman", "image", "exists", image]).returncode != 0:
+    fail("podman has no image %s: build it (make image IMAGE=%s) or name another (GOLOCKS_HUB_IMAGE)" % (image, image))
 # Containers are named PREFIX-NAME and labelled golocks.hub=PREFIX, so two
 # hubs on one machine (a class and a test) never touch each other's.
 prefix = setting("CONTAINER_PREFIX", "golocks-hub")
