@@ -34,6 +34,25 @@
 #   - the hub listens on 127.0.0.1 unless told otherwise, and on any other
 #     address only with TLS.
 #
+# The knobs (`make hub-podman` sets them from HUB_<NAME>, and IMAGE):
+#   GOLOCKS_HUB_IMAGE        the image (default localhost/golocks:dev)
+#   GOLOCKS_HUB_AUTH         shared-password (default) or pam
+#   GOLOCKS_HUB_USERS        shared-password: the students' names, a,b,c
+#   GOLOCKS_HUB_PASSWORD_FILE  shared-password: the password, mode 0600
+#   GOLOCKS_HUB_GROUP        pam: the Unix group that may log in
+#                            (default golocks-class)
+#   GOLOCKS_HUB_ADMINS       names that may use the admin page, a,b
+#   GOLOCKS_HUB_IP, GOLOCKS_HUB_PORT   where students connect
+#                            (default 127.0.0.1:8000)
+#   GOLOCKS_HUB_SSL_CERT, GOLOCKS_HUB_SSL_KEY   TLS (needed off loopback)
+#   GOLOCKS_HUB_HUB_PORT, GOLOCKS_HUB_PROXY_API_PORT   the hub's and the
+#                            proxy's APIs on 127.0.0.1 (default 8081, 8001)
+#   GOLOCKS_HUB_STATE        the state folder (default /var/lib/golocks-hub)
+#   GOLOCKS_HUB_REDIS_URL    a class Redis for Part 4 (default: none, each
+#                            kernel starts its own in its container)
+#   GOLOCKS_HUB_CONTAINER_PREFIX   container names (default golocks-hub)
+#   GOLOCKS_HUB_IDLE_KERNEL, GOLOCKS_HUB_IDLE_SERVER   idle limits, seconds
+#
 # For Kubernetes (Zero to JupyterHub) see docs/hub.md instead: the same
 # image, spawned by KubeSpawner.
 
@@ -168,15 +187,15 @@ else:
 # ---------------------------------------------------------------------------
 # Each student's server: a container of the image
 # ---------------------------------------------------------------------------
-image = setting("IMAGE", "localhost/golocks:dev")
-# The image is built on this machine (`make image`): no registry is asked.
-if subprocess.run(["podman", "image", "exists", image]).returncode != 0:
-    fail("podman has no image %s: build it (make image IMAGE=%s) or name another (GOLOCKS_HUB_IMAGE)" % (image, image))
 # Containers are named PREFIX-NAME and labelled golocks.hub=PREFIX, so two
 # hubs on one machine (a class and a test) never touch each other's.
 prefix = setting("CONTAINER_PREFIX", "golocks-hub")
 if not re.match(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$", prefix):
     fail("GOLOCKS_HUB_CONTAINER_PREFIX=%r: letters, digits, _ . and - only" % prefix)
+image = setting("IMAGE", "localhost/golocks:dev")
+# The image is built on this machine (`make image`): no registry is asked.
+if subprocess.run(["podman", "image", "exists", image]).returncode != 0:
+    fail("podman has no image %s: build it (make image IMAGE=%s) or name another (GOLOCKS_HUB_IMAGE)" % (image, image))
 work_root = os.path.join(state, "work")
 log_root = os.path.join(state, "logs")
 # podman commands (inspect, stop, rm) get this long before the hub gives

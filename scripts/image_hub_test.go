@@ -563,3 +563,48 @@ func tailString(b []byte, n int) string {
 	}
 	return string(b)
 }
+
+// TestImageHubConfig checks that scripts/hub-podman_config.py refuses what
+// would serve a class badly, saying why in one line, before the hub starts.
+func TestImageHubConfig(t *testing.T) {
+	requirePodman(t)
+	requireHub(t)
+	root := repoRoot(t)
+	dir := t.TempDir()
+	good, open, short := filepath.Join(dir, "good"), filepath.Join(dir, "open"), filepath.Join(dir, "short")
+	for f, c := range map[string]struct {
+		text string
+		mode os.FileMode
+	}{good: {"long enough password\n", 0o600}, open: {"long enough password\n", 0o644}, short: {"short\n", 0o600}} {
+		if err := os.WriteFile(f, []byte(c.text), c.mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(f, c.mode) // whatever the umask
+	}
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"PASSWORD_FILE=" + good}, "need the students' names"},
+		{[]string{"USERS=alice", "PASSWORD_FILE=" + open}, "can be read by others"},
+		{[]string{"USERS=alice", "PASSWORD_FILE=" + short}, "shorter than 8 characters"},
+		{[]string{"USERS=alice"}, "need GOLOCKS_HUB_PASSWORD_FILE"},
+		{[]string{"USERS=alice,Bob!", "PASSWORD_FILE=" + good}, "not a student name (lower-case letters, digits, - and _): Bob!"},
+		{[]string{"AUTH=ldap"}, "unknown authentication 'ldap'"},
+		{[]string{"IP=0.0.0.0", "USERS=alice", "PASSWORD_FILE=" + good}, "serving on 0.0.0.0 needs TLS"},
+		{[]string{"USERS=alice", "PASSWORD_FILE=" + good, "IMAGE=localhost/golocks:no-such-image"}, "podman has no image localhost/golocks:no-such-image"},
+		{[]string{"USERS=alice", "PASSWORD_FILE=" + good, "CONTAINER_PREFIX=a b"}, "GOLOCKS_HUB_CONTAINER_PREFIX='a b'"},
+	} {
+		cmd := exec.Command("jupyterhub", "-f", filepath.Join(root, "scripts", "hub-podman_config.py"))
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOLOCKS_HUB_STATE="+filepath.Join(dir, "state"), "GOLOCKS_HUB_PORT="+strconv.Itoa(freePort(t)))
+		for _, e := range tc.env {
+			cmd.Env = append(cmd.Env, "GOLOCKS_HUB_"+e)
+		}
+		out, err := runBoundedCmd(cmd, time.Minute)
+		line := strings.TrimSpace(string(out))
+		if err == nil || strings.Contains(line, "\n") || !strings.HasPrefix(line, "golocks hub: ") || !strings.Contains(line, tc.want) {
+			t.Errorf("jupyterhub -f hub-podman_config.py with %v: %v, want one line \"golocks hub: ...%s\":\n%s", tc.env, err, tc.want, out)
+		}
+	}
+}
