@@ -87,6 +87,7 @@ func startPodmanHub(t *testing.T, image string, users []string) *podmanHub {
 		password: fmt.Sprintf("hub-test-%d-%d", os.Getpid(), time.Now().UnixNano()),
 		done:     make(chan struct{}),
 	}
+	sweepHubTestContainers(t)
 	pwFile := filepath.Join(dir, "password")
 	if err := os.WriteFile(pwFile, []byte(h.password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -605,6 +606,28 @@ func TestImageHubConfig(t *testing.T) {
 		line := strings.TrimSpace(string(out))
 		if err == nil || strings.Contains(line, "\n") || !strings.HasPrefix(line, "golocks hub: ") || !strings.Contains(line, tc.want) {
 			t.Errorf("jupyterhub -f hub-podman_config.py with %v: %v, want one line \"golocks hub: ...%s\":\n%s", tc.env, err, tc.want, out)
+		}
+	}
+}
+
+// sweepHubTestContainers removes the containers of earlier runs of this
+// test whose process is gone (killed before its cleanup ran): their names
+// carry that process's id.
+func sweepHubTestContainers(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("podman", "ps", "-a", "--filter", "label=golocks.hub", "--format", `{{index .Labels "golocks.hub"}} {{.Names}}`).Output()
+	if err != nil {
+		t.Fatalf("podman ps: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		prefix, name, ok := strings.Cut(line, " ")
+		pid, err := strconv.Atoi(strings.TrimPrefix(prefix, "golocks-hubtest-"))
+		if !ok || err != nil || !strings.HasPrefix(prefix, "golocks-hubtest-") {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			t.Logf("removing %s, left by an earlier run (process %d is gone)", name, pid)
+			exec.Command("podman", "rm", "-f", "-t", "0", name).Run()
 		}
 	}
 }
