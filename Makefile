@@ -36,7 +36,8 @@ deps:
 include kernel/kernel.mk
 # make run: Jupyter on the workbook (scripts/run.sh).
 include scripts/run.mk
-# make image: the instructors' image, with docker or podman (scripts/image.sh).
+# make image: the instructors' image, with docker or podman (scripts/image.sh);
+# make hub-podman: a class on JupyterHub, a container of it per student.
 include scripts/image.mk
 # make class, make grade: a class on one server; grading submissions (README).
 include scripts/class.mk
