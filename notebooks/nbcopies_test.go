@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/golocks/golocks/internal/jupytertest"
+	"github.com/golocks/golocks/internal/workbooktest"
 )
 
 // A source notebook with one of each kind of cell.
@@ -206,7 +207,7 @@ func TestTestCellErrors(t *testing.T) {
 func TestNbgraderMetadata(t *testing.T) {
 	tests := 0
 	for _, dir := range []string{"source", "solution", "student"} {
-		for _, name := range Names() {
+		for _, name := range workbooktest.Names() {
 			path := filepath.Join(dir, name)
 			cells := readNB(t, path)
 			checkNbgrader(t, path, cells)

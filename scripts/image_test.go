@@ -19,7 +19,7 @@ package scripts_test
 //   - every solution notebook runs top to bottom inside the container
 //     through nbclient (kernel/run_notebook.py, as notebooks/ tests do on
 //     the host) on the image's kernel, every test cell passing, Part 4 on
-//     the container's own redis-server (notebooks.Check);
+//     the container's own redis-server (workbooktest.Check);
 //   - Chromium on the host opens the container's server with the printed
 //     URL and runs notebook 1 with Run All, as browser_test.go does on
 //     `make run`: the student copy (Run All stops at the first blank
@@ -50,7 +50,7 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/internal/jupytertest"
-	"github.com/golocks/golocks/notebooks"
+	"github.com/golocks/golocks/internal/workbooktest"
 )
 
 const (
@@ -163,7 +163,7 @@ func TestImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		files := map[string]string{filepath.Join(root, "kernel", "run_notebook.py"): "run_notebook.py"}
-		for _, nb := range notebooks.Names() {
+		for _, nb := range workbooktest.Names() {
 			files[filepath.Join(root, "notebooks", "solution", nb)] = nb
 		}
 		for from, to := range files {
@@ -173,7 +173,7 @@ func TestImage(t *testing.T) {
 		}
 		chownStudent(t, run)
 		t.Cleanup(func() { os.RemoveAll(run) })
-		for _, nb := range notebooks.Names() {
+		for _, nb := range workbooktest.Names() {
 			t.Run(strings.TrimSuffix(nb, ".ipynb"), func(t *testing.T) {
 				start := time.Now()
 				cmd := exec.Command("podman", "exec", "-w", imageWork+"/nbclient", name,
@@ -184,8 +184,8 @@ func TestImage(t *testing.T) {
 				}
 				t.Logf("%s in the container: %v (%s)", nb, time.Since(start).Round(time.Millisecond), jupytertest.LastLine(out))
 				cells := jupytertest.ReadCells(t, filepath.Join(run, "out-"+nb))
-				notebooks.Check(t, "solution", nb, cells, notebooks.EveryCell)
-				notebooks.CheckPictures(t, "solution", cells, jupytertest.ReadCells(t, filepath.Join(root, "notebooks", "solution", nb)), notebooks.EveryCell)
+				workbooktest.Check(t, "solution", nb, cells, workbooktest.EveryCell)
+				workbooktest.CheckPictures(t, "solution", cells, jupytertest.ReadCells(t, filepath.Join(root, "notebooks", "solution", nb)), workbooktest.EveryCell)
 				if nb == "4-beyond-one-machine.ipynb" {
 					for _, c := range cells {
 						if c.ID == "setup" && !strings.Contains(c.Text, "Redis server: ") {
@@ -197,7 +197,7 @@ func TestImage(t *testing.T) {
 		}
 	})
 
-	nb1 := notebooks.Names()[0]
+	nb1 := workbooktest.Names()[0]
 	t.Run("browser", func(t *testing.T) {
 		requireChromium(t)
 		out := filepath.Join(root, "build", "image-browser")
@@ -208,7 +208,7 @@ func TestImage(t *testing.T) {
 		j := &jupyter{srv: &c.server, root: root, base: base, token: token, workbook: work, out: out}
 		tree := b.navigate(t, base+"/?token="+token) // the URL it printed
 		j.keepOnFailure(t, tree, true)
-		tree.waitTree(t, notebooks.Names())
+		tree.waitTree(t, workbooktest.Names())
 		t.Run("student", func(t *testing.T) {
 			// Run All stops at the first test cell, whose exercise is blank.
 			nb := tree.clickToNewTab(t, `#notebook_list a.item_link[href$="/notebooks/`+nb1+`"]`, "/notebooks/"+nb1)

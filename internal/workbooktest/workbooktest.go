@@ -1,10 +1,13 @@
-// Package notebooks is the workbook: its notebooks (source/, and the
-// copies made from it, solution/ and student/; README.md) and what they
-// promise a student, checked here on the code cells of one run, whatever the
-// race does on the day. Two tests run them: notebooks_test.go through
-// Jupyter's own client (nbclient), and scripts/browser_test.go in a real
-// browser from `make run`, reading the cells off the page.
-package notebooks
+// Package workbooktest is test support for the workbook (notebooks/): the
+// notebooks' names and what each promises a student, checked on the code
+// cells of one run, whatever the race does on the day. Three tests run the
+// notebooks and check them here: notebooks/notebooks_test.go through
+// Jupyter's own client (nbclient), scripts/browser_test.go in a real
+// browser from `make run`, reading the cells off the page, and
+// scripts/image_test.go in the image. Test files cannot be imported across
+// packages, hence this package; it is internal, and the kernel never sees
+// it.
+package workbooktest
 
 import (
 	"regexp"
