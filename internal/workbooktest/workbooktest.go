@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/jupytertest"
 )
 
@@ -355,13 +356,13 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		"lock-look":   wants("and expires in 10s", "someone else: lock golocks:", ":lock: timed out after 300ms; held by pid "),
 		"modes-chart": func(t *testing.T, c cell) {
 			hasImage(t, c)
-			for _, mode := range []string{"racy", "incr", "watch", "lock", "fenced"} {
+			for _, mode := range workbook.RedisModes() {
 				n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
 				switch {
 				case len(n) != 1:
-				case mode == "racy" && n[0] > 10000:
+				case mode == workbook.RedisRacy && n[0] > 10000:
 					t.Errorf("racy processes counted %d, more than the 10000 made", n[0])
-				case mode != "racy" && n[0] != 10000:
+				case mode != workbook.RedisRacy && n[0] != 10000:
 					t.Errorf("%s processes counted %d, want 10000", mode, n[0])
 				}
 			}
@@ -421,15 +422,15 @@ func modes(expected int) func(*testing.T, cell) {
 	return func(t *testing.T, c cell) {
 		t.Helper()
 		hasImage(t, c)
-		for _, mode := range []string{"racy", "locked", "rawlock", "atomic"} {
+		for _, mode := range workbook.SharedModes() {
 			n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
 			if len(n) != 1 {
 				continue
 			}
 			switch {
-			case mode == "racy" && (n[0] > expected || n[0] < 1):
+			case mode == workbook.SharedRacy && (n[0] > expected || n[0] < 1):
 				t.Errorf("racy processes counted %d, want 1..%d", n[0], expected)
-			case mode != "racy" && n[0] != expected:
+			case mode != workbook.SharedRacy && n[0] != expected:
 				t.Errorf("%s processes counted %d, want %d", mode, n[0], expected)
 			}
 		}
