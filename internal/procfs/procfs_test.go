@@ -22,7 +22,7 @@ func TestSelf(t *testing.T) {
 	if st.UID != os.Getuid() || st.Threads < 1 || st.Name == "" || st.Name != procfs.Comm(pid) {
 		t.Errorf("ReadStatus(self) = %+v, Comm %q; want uid %d, threads >= 1, the same name", st, procfs.Comm(pid), os.Getuid())
 	}
-	if self, err := procfs.SelfStatus(); err != nil || self.UID != st.UID || self.Name != st.Name {
+	if self, err := procfs.SelfStatus(); err != nil || self.UID != st.UID || self.Name != st.Name || self.RSS == 0 {
 		t.Errorf("SelfStatus = %+v, %v; want %+v", self, err, st)
 	}
 	sa, err := procfs.ReadStat(pid)
@@ -31,6 +31,9 @@ func TestSelf(t *testing.T) {
 	}
 	if sa.StartTime == 0 || (sa.State != 'R' && sa.State != 'S') {
 		t.Errorf("ReadStat(self) = %+v", sa)
+	}
+	if args, err := procfs.Cmdline(pid); err != nil || len(args) != len(os.Args) || args[0] != os.Args[0] {
+		t.Errorf("Cmdline(self) = %q, %v; want %q", args, err, os.Args)
 	}
 	pids, err := procfs.PIDs()
 	if err != nil {
@@ -66,6 +69,9 @@ func TestGone(t *testing.T) {
 	}
 	if _, err := procfs.ReadStatus(pid); err == nil {
 		t.Errorf("ReadStatus of a reaped process: no error")
+	}
+	if args, err := procfs.Cmdline(pid); err == nil {
+		t.Errorf("Cmdline of a reaped process = %q, no error", args)
 	}
 	if c := procfs.Comm(pid); c != "" {
 		t.Errorf("Comm of a reaped process = %q", c)
