@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/golocks/golocks/internal/workbooktest"
 )
 
 // maxWords is the most a notebook gives to read: its Markdown cells,
@@ -80,7 +78,7 @@ func markdownWords(cells []sourceCell) int {
 }
 
 func TestReadingLength(t *testing.T) {
-	for _, name := range workbooktest.Names() {
+	for _, name := range Names() {
 		n := markdownWords(readSource(t, name))
 		t.Logf("%s: %d words of Markdown", name, n)
 		if n > maxWords {
@@ -119,7 +117,7 @@ func pointsFor(lines int) int { return min(4, 1+lines/8) }
 // exercise asks (pointsFor), so that a grade adds up the work done, not the
 // number of test cells passed.
 func TestPointsWeighted(t *testing.T) {
-	for _, name := range workbooktest.Names() {
+	for _, name := range Names() {
 		lines := 0
 		var got, want []string
 		for _, c := range readSource(t, name) {

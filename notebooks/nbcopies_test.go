@@ -18,7 +18,6 @@ import (
 	"testing"
 
 	"github.com/golocks/golocks/internal/jupytertest"
-	"github.com/golocks/golocks/internal/workbooktest"
 )
 
 // A source notebook with one of each kind of cell.
@@ -207,7 +206,7 @@ func TestTestCellErrors(t *testing.T) {
 func TestNbgraderMetadata(t *testing.T) {
 	tests := 0
 	for _, dir := range []string{"source", "solution", "student"} {
-		for _, name := range workbooktest.Names() {
+		for _, name := range Names() {
 			path := filepath.Join(dir, name)
 			cells := readNB(t, path)
 			checkNbgrader(t, path, cells)

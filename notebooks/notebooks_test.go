@@ -32,7 +32,7 @@ func TestCopiesUpToDate(t *testing.T) {
 		t.Fatalf("nbcopies.py check: %v\n%s", err, out)
 	}
 	for _, dir := range []string{"source", "solution", "student"} {
-		for _, name := range workbooktest.Names() {
+		for _, name := range Names() {
 			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 				t.Errorf("missing notebook: %v", err)
 			}
@@ -44,7 +44,7 @@ func TestNotebooks(t *testing.T) {
 	k := jupytertest.InstallKernel(t)
 
 	for _, copy := range []string{"solution", "student"} {
-		for _, name := range workbooktest.Names() {
+		for _, name := range Names() {
 			t.Run(copy+"/"+strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
 				cells := runNotebook(t, k, filepath.Join(copy, name))
 				workbooktest.Check(t, copy, name, cells, workbooktest.EveryCell)

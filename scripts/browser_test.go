@@ -59,6 +59,7 @@ import (
 
 	"github.com/golocks/golocks/internal/jupytertest"
 	"github.com/golocks/golocks/internal/workbooktest"
+	"github.com/golocks/golocks/notebooks"
 )
 
 const (
@@ -96,9 +97,9 @@ func TestBrowser(t *testing.T) {
 
 			tree := b.navigate(t, base+"/?token="+token) // the URL it printed
 			j.keepOnFailure(t, tree, true)
-			tree.waitTree(t, workbooktest.Names())
+			tree.waitTree(t, notebooks.Names())
 
-			for _, name := range workbooktest.Names() {
+			for _, name := range notebooks.Names() {
 				t.Run(strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
 					nb := tree.clickToNewTab(t, `#notebook_list a.item_link[href$="/notebooks/`+name+`"]`, "/notebooks/"+name)
 					j.keepOnFailure(t, nb, false)
@@ -165,7 +166,7 @@ func (j *jupyter) runAll(t *testing.T, nb *tab, copy, name string) {
 	if !t.Failed() {
 		t.Logf("%d code cells on the page, %d pictures rendered; screenshot %s", len(cells), st.rendered(), shot)
 	}
-	if name == workbooktest.Names()[0] {
+	if name == notebooks.Names()[0] {
 		stepByStep(t, nb, saved)
 	}
 	j.closeAndHalt(t, nb, name)

@@ -51,6 +51,7 @@ import (
 
 	"github.com/golocks/golocks/internal/jupytertest"
 	"github.com/golocks/golocks/internal/workbooktest"
+	"github.com/golocks/golocks/notebooks"
 )
 
 const (
@@ -163,7 +164,7 @@ func TestImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		files := map[string]string{filepath.Join(root, "kernel", "run_notebook.py"): "run_notebook.py"}
-		for _, nb := range workbooktest.Names() {
+		for _, nb := range notebooks.Names() {
 			files[filepath.Join(root, "notebooks", "solution", nb)] = nb
 		}
 		for from, to := range files {
@@ -173,7 +174,7 @@ func TestImage(t *testing.T) {
 		}
 		chownStudent(t, run)
 		t.Cleanup(func() { os.RemoveAll(run) })
-		for _, nb := range workbooktest.Names() {
+		for _, nb := range notebooks.Names() {
 			t.Run(strings.TrimSuffix(nb, ".ipynb"), func(t *testing.T) {
 				start := time.Now()
 				cmd := exec.Command("podman", "exec", "-w", imageWork+"/nbclient", name,
@@ -197,7 +198,7 @@ func TestImage(t *testing.T) {
 		}
 	})
 
-	nb1 := workbooktest.Names()[0]
+	nb1 := notebooks.Names()[0]
 	t.Run("browser", func(t *testing.T) {
 		requireChromium(t)
 		out := filepath.Join(root, "build", "image-browser")
@@ -208,7 +209,7 @@ func TestImage(t *testing.T) {
 		j := &jupyter{srv: &c.server, root: root, base: base, token: token, workbook: work, out: out}
 		tree := b.navigate(t, base+"/?token="+token) // the URL it printed
 		j.keepOnFailure(t, tree, true)
-		tree.waitTree(t, workbooktest.Names())
+		tree.waitTree(t, notebooks.Names())
 		t.Run("student", func(t *testing.T) {
 			// Run All stops at the first test cell, whose exercise is blank.
 			nb := tree.clickToNewTab(t, `#notebook_list a.item_link[href$="/notebooks/`+nb1+`"]`, "/notebooks/"+nb1)

@@ -1,6 +1,6 @@
-// Package workbooktest is test support for the workbook (notebooks/): the
-// notebooks' names and what each promises a student, checked on the code
-// cells of one run, whatever the race does on the day. Three tests run the
+// Package workbooktest is test support for the workbook (notebooks/, whose
+// Names lists the notebooks): what each notebook promises a student,
+// checked on the code cells of one run, whatever the race does on the day. Three tests run the
 // notebooks and check them here: notebooks/notebooks_test.go through
 // Jupyter's own client (nbclient), scripts/browser_test.go in a real
 // browser from `make run`, reading the cells off the page, and
@@ -19,17 +19,6 @@ import (
 	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/jupytertest"
 )
-
-// Names are the notebooks, in workbook order: the same file names in
-// source/, solution/ and student/.
-func Names() []string {
-	return []string{
-		"1-file-writing-conflicts.ipynb",
-		"2-locking-files.ipynb",
-		"3-locking-shared-variables.ipynb",
-		"4-beyond-one-machine.ipynb",
-	}
-}
 
 // cell is one executed code cell of a notebook.
 type cell = jupytertest.Cell
