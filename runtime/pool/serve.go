@@ -76,8 +76,7 @@ func Serve(find func(Call) (reflect.Value, error)) int {
 	return exitFailed
 }
 
-// prepare finds call's function and rebuilds its arguments, refusing what
-// the caller's side would have refused (runnable, decodeArg).
+// prepare finds call's function and rebuilds its arguments.
 func prepare(find func(Call) (reflect.Value, error), c Call) (fn reflect.Value, args []reflect.Value, err error) {
 	if find == nil {
 		return fn, nil, errors.New("this worker has no way to find functions (Serve(nil))")
