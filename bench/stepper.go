@@ -10,12 +10,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golocks/golocks/course/chart"
 	"github.com/golocks/golocks/course/stepper"
 	"github.com/golocks/golocks/course/workbook"
-	"github.com/golocks/golocks/internal/procfs"
 )
 
 // The stepper's speed and memory goals: what a student waits for in the
@@ -166,8 +167,13 @@ func memoryNow() (heap, rss uint64) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	heap = m.HeapAlloc
-	if st, err := procfs.SelfStatus(); err == nil {
-		rss = st.RSS
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+				kb, _ := strconv.ParseUint(f[1], 10, 64)
+				rss = kb << 10
+			}
+		}
 	}
 	return heap, rss
 }

@@ -1,6 +1,6 @@
 // Package procfs is golocks' one reader of Linux's /proc: a process's
-// status (name, real uid, threads, resident memory), its stat (state,
-// start time), its command name and line, the list of processes, this process's open descriptors.
+// status (name, real uid, threads), its stat (state, start time), its
+// command name and line, the list of processes, this process's open descriptors.
 // The lock packages use it to name a lock's holder and to tell a dead
 // holder from a live one; the CLI to size its worker pool under the
 // user's limits; the class load test to find students' processes.
@@ -26,7 +26,6 @@ type Status struct {
 	Name    string // the command name, as in /proc/PID/comm
 	UID     int    // the real uid
 	Threads int    // the number of threads
-	RSS     uint64 // the resident set, in bytes (VmRSS; 0 for a kernel thread)
 }
 
 // ReadStatus reads /proc/PID/status.
@@ -61,11 +60,6 @@ func readStatus(path string) (Status, error) {
 			}
 		case "Threads":
 			st.Threads, _ = strconv.Atoi(string(v))
-		case "VmRSS": // "1234 kB"
-			if f := bytes.Fields(v); len(f) > 0 {
-				kb, _ := strconv.ParseUint(string(f[0]), 10, 64)
-				st.RSS = kb << 10
-			}
 		}
 	}
 	if st.UID < 0 {
