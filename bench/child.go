@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/golocks/golocks/course/workbook"
 )
 
 // The bench's hidden command lines: this program run as a child of itself.
@@ -52,7 +54,7 @@ func child(args []string) error {
 	case floorChild:
 		var r result
 		switch {
-		case mode == "atomic":
+		case mode == workbook.SharedAtomic:
 			r, err = floorAtomic(dir, n)
 		case strings.HasPrefix(mode, "contended-"):
 			procs, perr := strconv.Atoi(strings.TrimPrefix(mode, "contended-"))

@@ -225,7 +225,7 @@ func rawLocked(d string, n int) error {
 }
 
 func stepCounter(d string, n int) error {
-	c := workbook.Counter{File: filepath.Join(d, "parallel.txt"), LockFile: filepath.Join(d, "lock"), PerIncrement: true}
+	c := workbook.Counter{File: filepath.Join(d, "parallel.txt"), LockFile: filepath.Join(d, "lock"), Around: workbook.AroundIncrement}
 	restore := silenceStdout()
 	err := c.Run(n)
 	restore()

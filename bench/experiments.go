@@ -175,7 +175,7 @@ func sharedExperiments(fs fileSystem, work string, goCount, pyCount int) []exper
 				n, pn := max(gc/div, 1000/div), max(pc/div, 1000/div)
 				runs := []sideRun{
 					{"golocks", append([]string{golocksProgram}, args(n)...), s.procs * n},
-					{"floor", []string{benchProgram, floorChild, "atomic", work, strconv.Itoa(s.procs * n)}, s.procs * n},
+					{"floor", []string{benchProgram, floorChild, workbook.SharedAtomic, work, strconv.Itoa(s.procs * n)}, s.procs * n},
 				}
 				if py != nil {
 					runs = append(runs, sideRun{"Python", append([]string{pythonProgram}, args(pn)...), s.procs * pn})

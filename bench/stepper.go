@@ -19,7 +19,8 @@ import (
 	"github.com/golocks/golocks/course/workbook"
 )
 
-// The stepper's speed and memory goals (issue 20).
+// The stepper's speed and memory goals: what a student waits for in the
+// notebook, reported by make bench, never asserted by a test.
 const (
 	everyGoal   = 10 * time.Second       // every schedule of 2 processes × 2 increments
 	stepGoal    = 300 * time.Millisecond // one step, Step to the redrawn chart.Trace

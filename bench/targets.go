@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// A target is one of the speed goals, checked on one run's rows: issue
-// #12's for the file lock, #6's for shared values. Targets are reported,
+// A target is one of the speed goals, checked on one run's rows: the file
+// lock's and the shared values'. Targets are reported,
 // never enforced: timing depends on the machine and its load (lost updates
 // are enforced: see row.failures).
 type target struct {
@@ -46,7 +46,7 @@ func evalTargets(rows []row, base *report) []target {
 		ts = append(ts, t)
 	}
 
-	// #12 on tmpfs, then the same bounds on every other file system
+	// The file lock on tmpfs, then the same bounds on every other file system
 	// ("nothing slower on ext4": the lock adds no more there).
 	var fss []string
 	for _, r := range rows {
@@ -93,7 +93,7 @@ func evalTargets(rows []row, base *report) []target {
 	}
 	add("0 lost updates in every locked run (every tool, every floor)", "0", v, v == 0, measured)
 
-	// #6, shared values.
+	// Shared values.
 	{
 		py, ok1 := findRow(rows, "shared-4-locked", "")
 		at, ok2 := findRow(rows, "shared-4-atomic", "")

@@ -18,6 +18,7 @@ import (
 	"github.com/golocks/golocks/course/redisserver"
 	"github.com/golocks/golocks/internal/jupytertest"
 	"github.com/golocks/golocks/internal/redistest"
+	"github.com/golocks/golocks/internal/workbooktest"
 )
 
 // handIn is the solution copy of the notebook name, its outputs dropped,
@@ -112,7 +113,7 @@ func failsWith(t *testing.T, cells map[string]cell, id, want, not string) {
 	t.Helper()
 	c := cells[id]
 	if c.Error == "" {
-		t.Errorf("test cell %s passed; want it to fail with %q\n%s", id, want, Tail(c.Text))
+		t.Errorf("test cell %s passed; want it to fail with %q\n%s", id, want, workbooktest.Tail(c.Text))
 		return
 	}
 	for _, part := range strings.Split(want, "|") {
@@ -130,7 +131,7 @@ func failsWith(t *testing.T, cells map[string]cell, id, want, not string) {
 func passes(t *testing.T, cells map[string]cell, id string) {
 	t.Helper()
 	if c := cells[id]; c.Error != "" || !strings.Contains(c.Text, "tests passed") {
-		t.Errorf("test cell %s fails: %s\n%s", id, c.Error, Tail(c.Text))
+		t.Errorf("test cell %s fails: %s\n%s", id, c.Error, workbooktest.Tail(c.Text))
 	}
 }
 

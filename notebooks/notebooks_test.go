@@ -7,7 +7,7 @@ package notebooks
 // bottom in a fresh kernel through Jupyter's own client (nbclient, run with
 // Debian's /usr/bin/python3, the kernel built and installed into a private
 // Jupyter folder, no Go toolchain on its PATH), showing the results the
-// workbook promises (promises.go). The Jupyter plumbing is
+// workbook promises (internal/workbooktest). The Jupyter plumbing is
 // internal/jupytertest, shared with kernel/.
 
 import (
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/internal/jupytertest"
+	"github.com/golocks/golocks/internal/workbooktest"
 )
 
 // TestCopiesUpToDate fails when a committed copy no longer matches its
@@ -46,12 +47,15 @@ func TestNotebooks(t *testing.T) {
 		for _, name := range Names() {
 			t.Run(copy+"/"+strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
 				cells := runNotebook(t, k, filepath.Join(copy, name))
-				Check(t, copy, name, cells, EveryCell)
-				CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join("solution", name)), EveryCell)
+				workbooktest.Check(t, copy, name, cells, workbooktest.EveryCell)
+				workbooktest.CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join("solution", name)), workbooktest.EveryCell)
 			})
 		}
 	}
 }
+
+// cell is one executed code cell of a notebook.
+type cell = jupytertest.Cell
 
 // runNotebook copies the notebook at rel (relative to this folder) into a
 // fresh folder, so the files it writes start from nothing, runs it there

@@ -11,6 +11,7 @@ import (
 	"github.com/golocks/golocks/course/redisserver"
 	"github.com/golocks/golocks/internal/jupytertest"
 	"github.com/golocks/golocks/internal/redistest"
+	"github.com/golocks/golocks/internal/workbooktest"
 )
 
 // Part 4 against a class's shared server: with REDIS_URL set, the notebook
@@ -24,7 +25,7 @@ func TestBeyondOneMachineOnSharedServer(t *testing.T) {
 
 	const name = "4-beyond-one-machine.ipynb"
 	cells := runNotebook(t, &shared, filepath.Join("solution", name))
-	Check(t, "solution", name, cells, EveryCell)
+	workbooktest.Check(t, "solution", name, cells, workbooktest.EveryCell)
 	for _, c := range cells {
 		if c.ID == "setup" && !strings.Contains(c.Text, "Redis server: "+srv.String()+"\n") {
 			t.Errorf("setup cell says %q, want the shared server %s", c.Text, srv)

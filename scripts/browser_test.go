@@ -15,13 +15,13 @@ package scripts_test
 //     the solution copy every code cell has run; in the student copy, whose
 //     exercises are blank, Run All stops at the first test cell, which
 //     fails with a message saying what to do, and the cells after it are
-//     not run (In [ ]), as in any Jupyter notebook (notebooks.RunAll);
+//     not run (In [ ]), as in any Jupyter notebook (workbooktest.RunAll);
 //   - saves the notebook (File → Save and Checkpoint) and a full-page
 //     screenshot, build/browser/<copy>/<notebook>.png, and checks what the
-//     page shows: what the workbook promises (notebooks.Check: the seed's
+//     page shows: what the workbook promises (workbooktest.Check: the seed's
 //     messages, at most 3000 racing and exactly 3000 locked, pictures, no
 //     error outside the cells meant to raise, blank exercises and where
-//     Run All stopped in the student copy; notebooks.CheckPictures: every
+//     Run All stopped in the student copy; workbooktest.CheckPictures: every
 //     picture the solution copy shows in the cells that ran, outside the
 //     exercises), with each cell's text and pictures
 //     read off the page; every picture the notebook holds rendered as an
@@ -58,6 +58,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/golocks/golocks/internal/jupytertest"
+	"github.com/golocks/golocks/internal/workbooktest"
 	"github.com/golocks/golocks/notebooks"
 )
 
@@ -160,8 +161,8 @@ func (j *jupyter) runAll(t *testing.T, nb *tab, copy, name string) {
 		t.Errorf("screenshot %s: %v", shot, err)
 	}
 	cells := onThePage(t, st, saved)
-	notebooks.Check(t, copy, name, cells, notebooks.RunAll)
-	notebooks.CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join(j.root, "notebooks", "solution", name)), notebooks.RunAll)
+	workbooktest.Check(t, copy, name, cells, workbooktest.RunAll)
+	workbooktest.CheckPictures(t, copy, cells, jupytertest.ReadCells(t, filepath.Join(j.root, "notebooks", "solution", name)), workbooktest.RunAll)
 	if !t.Failed() {
 		t.Logf("%d code cells on the page, %d pictures rendered; screenshot %s", len(cells), st.rendered(), shot)
 	}
@@ -616,7 +617,7 @@ func onThePage(t *testing.T, st *notebookState, saved []jupytertest.Cell) []jupy
 	for i, c := range saved {
 		p := st.Cells[i]
 		if n := p.count(); n <= 0 {
-			// Run All stopped before it: notebooks.Check says whether it
+			// Run All stopped before it: workbooktest.Check says whether it
 			// should have (a student copy stops at its first test cell).
 			c.Error = strings.TrimSpace("not run " + c.Error)
 		}

@@ -19,7 +19,7 @@ package scripts_test
 //   - every solution notebook runs top to bottom inside the container
 //     through nbclient (kernel/run_notebook.py, as notebooks/ tests do on
 //     the host) on the image's kernel, every test cell passing, Part 4 on
-//     the container's own redis-server (notebooks.Check);
+//     the container's own redis-server (workbooktest.Check);
 //   - Chromium on the host opens the container's server with the printed
 //     URL and runs notebook 1 with Run All, as browser_test.go does on
 //     `make run`: the student copy (Run All stops at the first blank
@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/golocks/golocks/internal/jupytertest"
+	"github.com/golocks/golocks/internal/workbooktest"
 	"github.com/golocks/golocks/notebooks"
 )
 
@@ -184,8 +185,8 @@ func TestImage(t *testing.T) {
 				}
 				t.Logf("%s in the container: %v (%s)", nb, time.Since(start).Round(time.Millisecond), jupytertest.LastLine(out))
 				cells := jupytertest.ReadCells(t, filepath.Join(run, "out-"+nb))
-				notebooks.Check(t, "solution", nb, cells, notebooks.EveryCell)
-				notebooks.CheckPictures(t, "solution", cells, jupytertest.ReadCells(t, filepath.Join(root, "notebooks", "solution", nb)), notebooks.EveryCell)
+				workbooktest.Check(t, "solution", nb, cells, workbooktest.EveryCell)
+				workbooktest.CheckPictures(t, "solution", cells, jupytertest.ReadCells(t, filepath.Join(root, "notebooks", "solution", nb)), workbooktest.EveryCell)
 				if nb == "4-beyond-one-machine.ipynb" {
 					for _, c := range cells {
 						if c.ID == "setup" && !strings.Contains(c.Text, "Redis server: ") {

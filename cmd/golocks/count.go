@@ -44,7 +44,7 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 	if err := oneOf("--lock", *lock, "none", "file"); err != nil {
 		return err
 	}
-	if err := oneOf("--granularity", *granularity, "call", "increment"); err != nil {
+	if err := oneOf("--granularity", *granularity, workbook.AroundCall, workbook.AroundIncrement); err != nil {
 		return err
 	}
 	if *crashSafe && *lock != "file" {
@@ -65,9 +65,9 @@ func countCmd(args []string, stdout, stderr io.Writer) error {
 			*lockFile = filepath.Join(tmp, "tmp_lock")
 		}
 	}
-	c := workbook.Counter{File: *file, Trace: *trace, PerIncrement: *granularity == "increment", CrashSafe: *crashSafe}
+	c := workbook.Counter{File: *file, Trace: *trace, CrashSafe: *crashSafe}
 	if *lock == "file" {
-		c.LockFile = *lockFile
+		c.LockFile, c.Around = *lockFile, *granularity
 	}
 	r := counting{c: c, counts: counts, procs: *procs, overwrite: *overwrite}
 	switch {

@@ -24,10 +24,10 @@ import (
 func TestKilledWorker(t *testing.T) {
 	dir := t.TempDir()
 	c := workbook.Counter{
-		File:         filepath.Join(dir, "parallel.txt"),
-		LockFile:     filepath.Join(dir, "tmp_lock"),
-		PerIncrement: true,
-		CrashSafe:    true,
+		File:      filepath.Join(dir, "parallel.txt"),
+		LockFile:  filepath.Join(dir, "tmp_lock"),
+		Around:    workbook.AroundIncrement,
+		CrashSafe: true,
 	}
 	// The victim traces its lock holds: the trace names its pid.
 	victim := c

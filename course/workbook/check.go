@@ -75,9 +75,6 @@ func (c Counter) Check(maxCount int) error {
 		if c.LockFile == "" {
 			return fmt.Errorf("counter %s: Around %q needs a LockFile", c.File, c.Around)
 		}
-		if c.PerIncrement && c.Around != AroundIncrement {
-			return fmt.Errorf("counter %s: PerIncrement and Around %q disagree", c.File, c.Around)
-		}
 	default:
 		return fmt.Errorf("counter %s: Around %q: want %q, %q, %q or %q", c.File, c.Around, AroundCall, AroundIncrement, AroundWrite, AroundStep)
 	}

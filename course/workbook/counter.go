@@ -15,7 +15,7 @@ import (
 // lock holds for a timeline:
 //
 //	c := workbook.Counter{File: "parallel.txt", LockFile: "/tmp/tmp_lock",
-//		PerIncrement: true, Trace: "trace.txt"}
+//		Around: workbook.AroundIncrement, Trace: "trace.txt"}
 //	err := c.Run(1000)
 type Counter struct {
 	File string // the counter file
@@ -24,13 +24,9 @@ type Counter struct {
 	// races like Work.
 	LockFile string
 
-	// PerIncrement takes the lock around each read-increment-write rather
-	// than around the whole Run: other processes get turns in between. It
-	// is Around: AroundIncrement.
-	PerIncrement bool
-
 	// Around says what the lock covers, when LockFile is set: the whole Run
-	// (AroundCall, the default), each increment (AroundIncrement), or one
+	// (AroundCall, the default), each read-increment-write
+	// (AroundIncrement: other processes get turns in between), or one
 	// of the two placements that look locked and still lose updates
 	// (AroundWrite, AroundStep), for the workbook's Exercise 6.
 	Around string
@@ -70,8 +66,6 @@ func (c Counter) around() string {
 		return ""
 	case c.Around != "":
 		return c.Around
-	case c.PerIncrement:
-		return AroundIncrement
 	}
 	return AroundCall
 }

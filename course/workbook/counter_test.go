@@ -18,9 +18,9 @@ import (
 // as processes would) count exactly.
 func TestGoroutinesLockedExact(t *testing.T) {
 	for _, c := range []workbook.Counter{
-		{PerIncrement: true},
-		{PerIncrement: false},
-		{PerIncrement: true, CrashSafe: true},
+		{Around: workbook.AroundIncrement},
+		{Around: workbook.AroundCall},
+		{Around: workbook.AroundIncrement, CrashSafe: true},
 	} {
 		file, lock := files(t)
 		c.File, c.LockFile = file, lock
@@ -80,10 +80,10 @@ func TestRunTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Unlock()
-	for _, per := range []bool{false, true} {
-		err := workbook.Counter{File: file, LockFile: lock, PerIncrement: per, Timeout: 100 * time.Millisecond}.Run(5)
+	for _, around := range []string{workbook.AroundCall, workbook.AroundIncrement} {
+		err := workbook.Counter{File: file, LockFile: lock, Around: around, Timeout: 100 * time.Millisecond}.Run(5)
 		if !errors.Is(err, filelock.ErrTimeout) || !strings.Contains(err.Error(), lock) {
-			t.Errorf("PerIncrement %v: %v, want a timeout naming %s", per, err, lock)
+			t.Errorf("Around %s: %v, want a timeout naming %s", around, err, lock)
 		}
 	}
 	if _, err := os.Stat(file); err == nil {
@@ -108,7 +108,7 @@ func TestTrace(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 4 {
 			wg.Go(func() {
-				if err := (workbook.Counter{File: file, LockFile: lock, PerIncrement: true, Trace: trace}).Run(25); err != nil {
+				if err := (workbook.Counter{File: file, LockFile: lock, Around: workbook.AroundIncrement, Trace: trace}).Run(25); err != nil {
 					t.Error(err)
 				}
 			})
@@ -166,9 +166,9 @@ func TestIncrementAllocs(t *testing.T) {
 	var work, locked, traced, open float64
 	captureStdout(t, func() {
 		work = perIncrement(func() { workbook.Work(n, file) })
-		locked = perIncrement(func() { workbook.Counter{File: file, LockFile: lock, PerIncrement: true}.Run(n) })
+		locked = perIncrement(func() { workbook.Counter{File: file, LockFile: lock, Around: workbook.AroundIncrement}.Run(n) })
 		traced = perIncrement(func() {
-			workbook.Counter{File: file, LockFile: lock, PerIncrement: true, Trace: trace}.Run(n)
+			workbook.Counter{File: file, LockFile: lock, Around: workbook.AroundIncrement, Trace: trace}.Run(n)
 		})
 		open = testing.AllocsPerRun(20, func() {
 			if f, err := os.Open(lock); err == nil {

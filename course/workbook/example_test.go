@@ -55,10 +55,10 @@ func ExampleCounter_Run() {
 	dir, _ := os.MkdirTemp("", "counter")
 	defer os.RemoveAll(dir)
 	c := workbook.Counter{
-		File:         filepath.Join(dir, "parallel.txt"),
-		LockFile:     filepath.Join(dir, "tmp_lock"),
-		PerIncrement: true,
-		Trace:        filepath.Join(dir, "trace.txt"),
+		File:     filepath.Join(dir, "parallel.txt"),
+		LockFile: filepath.Join(dir, "tmp_lock"),
+		Around:   workbook.AroundIncrement,
+		Trace:    filepath.Join(dir, "trace.txt"),
 	}
 	if err := c.Run(3); err != nil {
 		fmt.Println(err)

@@ -3,6 +3,7 @@ package workbook
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -10,6 +11,20 @@ import (
 // maxGoroutines bounds Goroutines so that a typo (1e9) fails instead of
 // exhausting memory in the kernel (each goroutine has a stack of at least 2 KiB).
 const maxGoroutines = 100_000
+
+// Goroutines' modes (its mode argument), in the order the workbook shows
+// them.
+const (
+	GoroutinesRacy   = "racy"   // *p++ on a plain int64: loses updates
+	GoroutinesMutex  = "mutex"  // the same under a sync.Mutex
+	GoroutinesAtomic = "atomic" // atomic.AddInt64
+)
+
+// GoroutineModes returns Goroutines' modes, for a loop over them all or a
+// flag's help.
+func GoroutineModes() []string {
+	return []string{GoroutinesRacy, GoroutinesMutex, GoroutinesAtomic}
+}
 
 // Goroutines runs the shared-counter experiment inside this process: the
 // given number of goroutines each add 1 to one int64 n times, all at once,
@@ -36,7 +51,7 @@ func Goroutines(mode string, goroutines, n int) (int64, error) {
 	var count int64
 	var body func()
 	switch mode {
-	case "racy":
+	case GoroutinesRacy:
 		if raceBuild {
 			return 0, fmt.Errorf("workbook: goroutines racy: refused in a -race build (the race detector reports the lost update as the data race it is); use mutex or atomic, or build without -race")
 		}
@@ -45,7 +60,7 @@ func Goroutines(mode string, goroutines, n int) (int64, error) {
 				racyIncrement(&count)
 			}
 		}
-	case "mutex":
+	case GoroutinesMutex:
 		var mu sync.Mutex
 		body = func() {
 			for i := 0; i < n; i++ {
@@ -54,14 +69,14 @@ func Goroutines(mode string, goroutines, n int) (int64, error) {
 				mu.Unlock()
 			}
 		}
-	case "atomic":
+	case GoroutinesAtomic:
 		body = func() {
 			for i := 0; i < n; i++ {
 				atomic.AddInt64(&count, 1)
 			}
 		}
 	default:
-		return 0, fmt.Errorf("workbook: goroutines: unknown mode %q (modes: racy, mutex, atomic)", mode)
+		return 0, fmt.Errorf("workbook: goroutines: unknown mode %q (modes: %s)", mode, strings.Join(GoroutineModes(), ", "))
 	}
 	if err := runAll(goroutines, body); err != nil {
 		return 0, fmt.Errorf("workbook: goroutines %s: %w", mode, err)

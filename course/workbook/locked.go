@@ -20,7 +20,7 @@ func WorkLockedPerIncrement(maxCount int, filename, lockPath string) error {
 	if lockPath == "" {
 		return fmt.Errorf("work %s: empty lock path", filename)
 	}
-	return Counter{File: filename, LockFile: lockPath, PerIncrement: true}.Run(maxCount)
+	return Counter{File: filename, LockFile: lockPath, Around: AroundIncrement}.Run(maxCount)
 }
 
 // WorkSafe is WorkLockedPerIncrement that also survives its writer being
@@ -30,5 +30,5 @@ func WorkSafe(maxCount int, filename, lockPath string) error {
 	if lockPath == "" {
 		return fmt.Errorf("work %s: empty lock path", filename)
 	}
-	return Counter{File: filename, LockFile: lockPath, PerIncrement: true, CrashSafe: true}.Run(maxCount)
+	return Counter{File: filename, LockFile: lockPath, Around: AroundIncrement, CrashSafe: true}.Run(maxCount)
 }

@@ -45,7 +45,7 @@ func runHelper(role string, args []string) int {
 		case "steps": // n file lockFile around steps
 			err = workbook.Counter{File: args[1], LockFile: args[2], Around: args[3], Steps: args[4]}.Run(n)
 		case "trace":
-			err = workbook.Counter{File: args[1], LockFile: args[2], PerIncrement: true, Trace: args[3]}.Run(n)
+			err = workbook.Counter{File: args[1], LockFile: args[2], Around: workbook.AroundIncrement, Trace: args[3]}.Run(n)
 		default:
 			err = fmt.Errorf("unknown helper role %q", role)
 		}

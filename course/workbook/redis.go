@@ -298,8 +298,8 @@ func (r run) watch(n int) (err error) {
 			} else if time.Now().After(deadline) {
 				return fmt.Errorf("one increment still conflicting after %d tries in %v", tries, r.c.timeout())
 			}
-			if err := cell.Context().Err(); err != nil {
-				return context.Cause(cell.Context())
+			if err := r.ctx.Err(); err != nil {
+				return context.Cause(r.ctx)
 			}
 		}
 	}

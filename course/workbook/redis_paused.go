@@ -18,8 +18,9 @@ import (
 // outcome: A's pause always lasts until B has finished, however slow the
 // machine is.
 // Only A's first hold is meant to expire: B's holds and A's second try get
-// a TTL no load stretches a 50 ms hold to (a class's server at a load of
-// 29 made B's 200 ms holds expire under it, and the run failed).
+// pausedSafe, a TTL no load stretches a pausedWork hold to: with pausedTTL
+// for them too, a loaded class server let B's holds expire under it
+// (docs/benchmarks.md, "Figures behind the code").
 const (
 	pausedTTL   = 200 * time.Millisecond // A's first hold
 	pausedWork  = 50 * time.Millisecond  // B's work in each of its holds

@@ -29,8 +29,9 @@ var tmpSeq atomic.Uint64
 // knows that its writer is dead can remove it (Counter.RemoveTemp).
 //
 // No fsync: it guards against power loss and kernel crashes, not a killed
-// process (the page cache outlives the process), and it would cost
-// 0.1-0.3 ms per increment on ext4 (nothing on tmpfs). A counter that must
+// process (the page cache outlives the process), and it would wait for the
+// disk on every increment (docs/benchmarks.md, "Figures behind the code",
+// has what that cost). A counter that must
 // survive a power cut needs f.Sync() before Close and a sync of the
 // directory after the rename.
 func replace(filename string, next int) error {

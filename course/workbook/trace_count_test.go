@@ -15,7 +15,7 @@ func TestReadTraceCounts(t *testing.T) {
 	file, lock := files(t)
 	trace := filepath.Join(filepath.Dir(file), "trace.txt")
 	captureStdout(t, func() {
-		if err := (workbook.Counter{File: file, LockFile: lock, PerIncrement: true, Trace: trace}).Run(3); err != nil {
+		if err := (workbook.Counter{File: file, LockFile: lock, Around: workbook.AroundIncrement, Trace: trace}).Run(3); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -1,7 +1,6 @@
 package classload
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -23,6 +22,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/golocks/golocks/internal/procfs"
 )
 
 // Options say what class Start serves.
@@ -412,8 +413,8 @@ func stopProxy(pidFile string) error {
 	if err != nil || pid <= 1 {
 		return nil
 	}
-	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if !bytes.Contains(cmdline, []byte("configurable-http-proxy")) {
+	cmdline, _ := procfs.Cmdline(pid)
+	if !strings.Contains(strings.Join(cmdline, " "), "configurable-http-proxy") {
 		return nil // gone (the pid may be another process's by now)
 	}
 	syscall.Kill(pid, syscall.SIGTERM)

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/golocks/golocks/internal/procfs"
 )
 
 // RunOptions say what the students of a Run do.
@@ -261,8 +263,8 @@ func (s *sampler) sample() {
 		cat, seen := s.names[p.pid]
 		if !seen {
 			cat = category(p.comm)
-			if args, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.pid)); err == nil {
-				if f := strings.Split(string(args), "\x00"); len(f) > 1 && f[1] == "worker" {
+			if args, err := procfs.Cmdline(p.pid); err == nil {
+				if len(args) > 1 && args[1] == "worker" {
 					cat = "workers" // the kernel binary run as a pool's worker
 				}
 			}

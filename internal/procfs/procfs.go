@@ -1,6 +1,6 @@
 // Package procfs is golocks' one reader of Linux's /proc: a process's
 // status (name, real uid, threads), its stat (state, start time), its
-// command name, the list of processes, this process's open descriptors.
+// command name and line, the list of processes, this process's open descriptors.
 // The lock packages use it to name a lock's holder and to tell a dead
 // holder from a live one; the CLI to size its worker pool under the
 // user's limits; the class load test to find students' processes.
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/golocks/golocks/internal/regular"
 )
@@ -105,6 +106,21 @@ func Comm(pid int) string {
 		return ""
 	}
 	return string(bytes.TrimSpace(b))
+}
+
+// Cmdline returns the arguments pid was started with (/proc/PID/cmdline),
+// the program first; none for a zombie or a kernel thread. A process may
+// rewrite its own, so use it as a hint, not an identity.
+func Cmdline(pid int) ([]string, error) {
+	b, err := regular.ReadFile(dir(pid) + "/cmdline")
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimSuffix(b, []byte{0})
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return strings.Split(string(b), "\x00"), nil
 }
 
 // PIDs lists the processes /proc shows now.

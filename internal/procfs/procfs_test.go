@@ -32,6 +32,9 @@ func TestSelf(t *testing.T) {
 	if sa.StartTime == 0 || (sa.State != 'R' && sa.State != 'S') {
 		t.Errorf("ReadStat(self) = %+v", sa)
 	}
+	if args, err := procfs.Cmdline(pid); err != nil || len(args) != len(os.Args) || args[0] != os.Args[0] {
+		t.Errorf("Cmdline(self) = %q, %v; want %q", args, err, os.Args)
+	}
 	pids, err := procfs.PIDs()
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +69,9 @@ func TestGone(t *testing.T) {
 	}
 	if _, err := procfs.ReadStatus(pid); err == nil {
 		t.Errorf("ReadStatus of a reaped process: no error")
+	}
+	if args, err := procfs.Cmdline(pid); err == nil {
+		t.Errorf("Cmdline of a reaped process = %q, no error", args)
 	}
 	if c := procfs.Comm(pid); c != "" {
 		t.Errorf("Comm of a reaped process = %q", c)

@@ -85,9 +85,8 @@ func (l *Lock) wait(ctx context.Context, d time.Duration, haveSem bool) error {
 		defer t.Stop()
 		bound = t.C
 	}
-	// The cell's context as it is when the wait starts (cell.Context): a
-	// goroutine that a previous cell left running is stopped by the cell
-	// running now.
+	// The running cell's interrupt, read once as the wait starts (package
+	// cell, "How an interrupt reaches a wait").
 	interrupt := cell.Context()
 
 	if !haveSem {

@@ -156,9 +156,8 @@ func (l *plock) lockSlow(ctx context.Context, d time.Duration) error {
 			deadline, fromCtx = dl, true
 		}
 	}
-	// The running cell's context, as it is when the wait starts: a
-	// goroutine that a previous cell left running stops when the cell
-	// running now is interrupted.
+	// The running cell's interrupt, read once as the wait starts (package
+	// cell, "How an interrupt reaches a wait").
 	interrupt := cell.Context()
 	for {
 		if l.closed.Load() {

@@ -29,9 +29,12 @@
 //
 // The waits that read Context are: pkg/filelock's and pkg/shared's lock
 // waits, pkg/redislock's, course/redisserver's Dial and Start,
-// course/workbook's Redis counters, course/grade's lock probes (each poll
-// interval is a wait) and runtime/pool's runs (whose worker processes are
-// killed). Code that wants a wait to end otherwise passes its own context;
+// course/workbook's Redis counters (a run reads it once, at its start, and
+// passes it down), course/grade's lock probes (each poll interval is a
+// wait), course/stepper's steps and runtime/pool's runs (whose worker
+// processes are killed). This is the one place that says how; the waits'
+// own comments refer here. A function that is given a context passes that
+// one down rather than reading Context again. Code that wants a wait to end otherwise passes its own context;
 // code that must not be interrupted has no way to opt out, on purpose: an
 // interrupt must stop a cell.
 //

@@ -25,17 +25,16 @@ type call struct {
 	worker string          // the program that runs it (processes)
 }
 
-var errorType = reflect.TypeFor[error]()
-
 // goroutineCalls makes MapFunc's calls: any function, closures included.
 func goroutineCalls(tasks []Task) ([]*call, error) {
 	calls := make([]*call, len(tasks))
 	for i, t := range tasks {
-		fn, err := funcValue(t.Func)
-		if err != nil {
+		fn := reflect.ValueOf(t.Func)
+		if err := runnable(fn, displayName(t.Func), len(t.Args)); err != nil {
 			return nil, fmt.Errorf("pool: %w", err)
 		}
 		c := &call{text: describe(displayName(t.Func), t.Args), fn: fn}
+		var err error
 		if c.args, err = argValues(fn.Type(), t.Args, true); err != nil {
 			return nil, fmt.Errorf("pool: %s: %w", c.text, err)
 		}
@@ -51,11 +50,15 @@ func (s settings) processCalls(tasks []Task) ([]*call, error) {
 	calls := make([]*call, len(tasks))
 	compiledWorker := "" // looked up once, for the first compiled function
 	for i, t := range tasks {
-		fn, err := funcValue(t.Func)
-		if err != nil {
+		// What cannot go by name (a closure, a method value) is said before
+		// what runnable says of it, which may follow from it (a method
+		// expression takes its receiver first).
+		fn := reflect.ValueOf(t.Func)
+		if err := isFunc(fn, displayName(t.Func)); err != nil {
 			return nil, fmt.Errorf("pool: %w", err)
 		}
 		c := &call{fn: fn}
+		var err error
 		if nf, ok := cell.Lookup(t.Func); ok {
 			c.text = describe(nf.Name, t.Args)
 			c.wire = Call{Func: nf.Name, Decls: nf.Decls}
@@ -75,6 +78,9 @@ func (s settings) processCalls(tasks []Task) ([]*call, error) {
 			}
 			c.wire, c.worker = Call{Func: name}, compiledWorker
 		}
+		if err := runnable(fn, displayName(t.Func), len(t.Args)); err != nil {
+			return nil, fmt.Errorf("pool: %w", err)
+		}
 		args, err := argValues(fn.Type(), t.Args, false)
 		if err != nil {
 			return nil, fmt.Errorf("pool: %s: %w", c.text, err)
@@ -91,37 +97,12 @@ func (s settings) processCalls(tasks []Task) ([]*call, error) {
 	return calls, nil
 }
 
-// funcValue checks that f is a function a pool can call.
-func funcValue(f any) (reflect.Value, error) {
-	v := reflect.ValueOf(f)
-	switch {
-	case !v.IsValid():
-		return v, errors.New("no function to call (nil)")
-	case v.Kind() != reflect.Func:
-		return v, fmt.Errorf("%T is not a function", f)
-	case v.IsNil():
-		return v, fmt.Errorf("the function is a nil %s", v.Type())
-	}
-	t := v.Type()
-	if t.NumOut() > 1 || t.NumOut() == 1 && t.Out(0) != errorType {
-		return v, fmt.Errorf("%s returns %s: a pool's function returns nothing or an error", displayName(f), results(t))
-	}
-	return v, nil
-}
-
-// argValues returns args as values of ft's parameter types: each must be
-// assignable to its parameter, or of the same kind and convertible (a string
-// for a named string type, a Count for an int). A nil argument stands for
-// the parameter's zero value in a goroutine (if that can be nil); a worker
-// process is never sent one.
+// argValues returns args as values of ft's parameter types, as many as
+// runnable let through: each must be assignable to its parameter, or of the
+// same kind and convertible (a string for a named string type, a Count for
+// an int). A nil argument stands for the parameter's zero value in a
+// goroutine (if that can be nil); a worker process is never sent one.
 func argValues(ft reflect.Type, args []any, nilOK bool) ([]reflect.Value, error) {
-	in := ft.NumIn()
-	switch {
-	case ft.IsVariadic() && len(args) < in-1:
-		return nil, fmt.Errorf("the function takes at least %d arguments %s, not %d", in-1, params(ft), len(args))
-	case !ft.IsVariadic() && len(args) != in:
-		return nil, fmt.Errorf("the function takes %d arguments %s, not %d", in, params(ft), len(args))
-	}
 	vals := make([]reflect.Value, len(args))
 	for i, a := range args {
 		pt := paramType(ft, i)
@@ -142,45 +123,12 @@ func argValues(ft reflect.Type, args []any, nilOK bool) ([]reflect.Value, error)
 	return vals, nil
 }
 
-// paramType is the type of argument i of a function of type ft, variadic
-// arguments included.
-func paramType(ft reflect.Type, i int) reflect.Type {
-	if ft.IsVariadic() && i >= ft.NumIn()-1 {
-		return ft.In(ft.NumIn() - 1).Elem()
-	}
-	return ft.In(i)
-}
-
 func nilable(t reflect.Type) bool {
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map, reflect.Func, reflect.Chan:
 		return true
 	}
 	return false
-}
-
-// params and results spell a function's parameter and result types.
-func params(ft reflect.Type) string {
-	var p []string
-	for i := range ft.NumIn() {
-		t := ft.In(i).String()
-		if ft.IsVariadic() && i == ft.NumIn()-1 {
-			t = "..." + ft.In(i).Elem().String()
-		}
-		p = append(p, t)
-	}
-	return "(" + strings.Join(p, ", ") + ")"
-}
-
-func results(ft reflect.Type) string {
-	var r []string
-	for i := range ft.NumOut() {
-		r = append(r, ft.Out(i).String())
-	}
-	if len(r) == 1 {
-		return r[0]
-	}
-	return "(" + strings.Join(r, ", ") + ")"
 }
 
 // FuncName returns the name by which a worker process finds the compiled
@@ -195,8 +143,7 @@ func results(ft reflect.Type) string {
 // interpreter made).
 func FuncName(f any) (string, error) {
 	v := reflect.ValueOf(f)
-	if !v.IsValid() || v.Kind() != reflect.Func || v.IsNil() {
-		_, err := funcValue(f)
+	if err := isFunc(v, displayName(f)); err != nil {
 		return "", fmt.Errorf("pool: %w", err)
 	}
 	name, err := funcName(v)

@@ -388,7 +388,7 @@ func TestWorkbookRaces(t *testing.T) {
 			}
 		}
 		os.Remove(file)
-		c := workbook.Counter{File: file, LockFile: lock, PerIncrement: true, CrashSafe: true}
+		c := workbook.Counter{File: file, LockFile: lock, Around: workbook.AroundIncrement, CrashSafe: true}
 		if err := p.Map(workbook.RunCounter, []int{100, 200}, c); err != nil {
 			t.Fatal(err)
 		}

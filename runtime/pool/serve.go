@@ -92,20 +92,15 @@ func prepare(find func(Call) (reflect.Value, error), c Call) (fn reflect.Value, 
 	if err != nil {
 		return fn, nil, err
 	}
-	if !fn.IsValid() || fn.Kind() != reflect.Func || fn.IsNil() {
-		return fn, nil, fmt.Errorf("%s is not a function here", c.Func)
+	// The caller checked its function with runnable, and encoded each
+	// argument as decodeArg decodes it here; the same checks again, as the
+	// request may not come from a pool, or find return another function.
+	if err := runnable(fn, c.Func, len(c.Args)); err != nil {
+		return fn, nil, err
 	}
-	ft := fn.Type()
-	if ft.NumOut() > 1 || ft.NumOut() == 1 && ft.Out(0) != errorType {
-		return fn, nil, fmt.Errorf("%s returns %s: a pool's function returns nothing or an error", c.Func, results(ft))
-	}
-	n, in := len(c.Args), ft.NumIn()
-	if ft.IsVariadic() && n < in-1 || !ft.IsVariadic() && n != in {
-		return fn, nil, fmt.Errorf("%s takes %s, not %d arguments", c.Func, params(ft), n)
-	}
-	args = make([]reflect.Value, n)
+	args = make([]reflect.Value, len(c.Args))
 	for i, data := range c.Args {
-		if args[i], err = decodeArg(data, paramType(ft, i)); err != nil {
+		if args[i], err = decodeArg(data, paramType(fn.Type(), i)); err != nil {
 			return fn, nil, fmt.Errorf("%s: argument %d (%s): %w", c.Func, i+1, data, err)
 		}
 	}

@@ -82,7 +82,8 @@ func TestServeProtocol(t *testing.T) {
 		{"unknown", []string{`{"Call":{"Func":"nowhere.Nothing"}}`}, []string{`{"Err":"no function nowhere.Nothing in this worker (it has `}, 2, false},
 		{"notebook", []string{`{"Call":{"Func":"work","Decls":["var x = 1"]}}`}, []string{`{"Err":"notebook function work not declared`}, 2, false},
 		{"bad args", []string{call(touch, `"one"`, `"x"`)}, []string{`{"Err":"` + name(touch) + `: argument 1 (\"one\"): json: cannot unmarshal string`}, 2, false},
-		{"arg count", []string{call(touch, "1")}, []string{`{"Err":"` + name(touch) + ` takes (int, string), not 1 arguments"}`}, 2, false},
+		{"arg count", []string{call(touch, "1")}, []string{`{"Err":"` + name(touch) + ` takes 2 arguments (int, string), not 1"}`}, 2, false},
+		{"results", []string{`{"Call":{"Func":"counts","Decls":["func counts(n int) int"]}}`}, []string{`{"Err":"counts returns int: a pool's function returns nothing or an error"}`}, 2, false},
 		{"garbage", []string{`{"Call":`}, []string{`{"Err":"no call from the pool: unexpected EOF"}`}, 2, false},
 		// The last of the first round to get ready goes, with no Start.
 		{"barrier", []string{first(touch, "1", `"`+touched+`"`), `{"Start":true}`}, []string{`{"Ready":true}`, `{"Done":true}`}, 0, true},

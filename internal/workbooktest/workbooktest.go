@@ -1,10 +1,13 @@
-// Package notebooks is the workbook: its notebooks (source/, and the
-// copies made from it, solution/ and student/; README.md) and what they
-// promise a student, checked here on the code cells of one run, whatever the
-// race does on the day. Two tests run them: notebooks_test.go through
-// Jupyter's own client (nbclient), and scripts/browser_test.go in a real
-// browser from `make run`, reading the cells off the page.
-package notebooks
+// Package workbooktest is test support for the workbook (notebooks/, whose
+// Names lists the notebooks): what each notebook promises a student,
+// checked on the code cells of one run, whatever the race does on the day. Three tests run the
+// notebooks and check them here: notebooks/notebooks_test.go through
+// Jupyter's own client (nbclient), scripts/browser_test.go in a real
+// browser from `make run`, reading the cells off the page, and
+// scripts/image_test.go in the image. Test files cannot be imported across
+// packages, hence this package; it is internal, and the kernel never sees
+// it.
+package workbooktest
 
 import (
 	"regexp"
@@ -13,19 +16,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golocks/golocks/course/workbook"
 	"github.com/golocks/golocks/internal/jupytertest"
 )
-
-// Names are the notebooks, in workbook order: the same file names in
-// source/, solution/ and student/.
-func Names() []string {
-	return []string{
-		"1-file-writing-conflicts.ipynb",
-		"2-locking-files.ipynb",
-		"3-locking-shared-variables.ipynb",
-		"4-beyond-one-machine.ipynb",
-	}
-}
 
 // cell is one executed code cell of a notebook.
 type cell = jupytertest.Cell
@@ -352,13 +345,13 @@ var solutionChecks = map[string]map[string]func(*testing.T, cell){
 		"lock-look":   wants("and expires in 10s", "someone else: lock golocks:", ":lock: timed out after 300ms; held by pid "),
 		"modes-chart": func(t *testing.T, c cell) {
 			hasImage(t, c)
-			for _, mode := range []string{"racy", "incr", "watch", "lock", "fenced"} {
+			for _, mode := range workbook.RedisModes() {
 				n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
 				switch {
 				case len(n) != 1:
-				case mode == "racy" && n[0] > 10000:
+				case mode == workbook.RedisRacy && n[0] > 10000:
 					t.Errorf("racy processes counted %d, more than the 10000 made", n[0])
-				case mode != "racy" && n[0] != 10000:
+				case mode != workbook.RedisRacy && n[0] != 10000:
 					t.Errorf("%s processes counted %d, want 10000", mode, n[0])
 				}
 			}
@@ -418,15 +411,15 @@ func modes(expected int) func(*testing.T, cell) {
 	return func(t *testing.T, c cell) {
 		t.Helper()
 		hasImage(t, c)
-		for _, mode := range []string{"racy", "locked", "rawlock", "atomic"} {
+		for _, mode := range workbook.SharedModes() {
 			n := intsAfter(t, c.Text, `(?m)^`+mode+` got (\d+) in`, 1)
 			if len(n) != 1 {
 				continue
 			}
 			switch {
-			case mode == "racy" && (n[0] > expected || n[0] < 1):
+			case mode == workbook.SharedRacy && (n[0] > expected || n[0] < 1):
 				t.Errorf("racy processes counted %d, want 1..%d", n[0], expected)
-			case mode != "racy" && n[0] != expected:
+			case mode != workbook.SharedRacy && n[0] != expected:
 				t.Errorf("%s processes counted %d, want %d", mode, n[0], expected)
 			}
 		}
