@@ -6,7 +6,9 @@
 //	golocks count  --procs N --counts a,b,... --lock none|file [--granularity call|increment]
 //	               [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
 //	golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
-//	golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
+//	golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--key K]
+//	               [--ttl D] [--hold D] [--join N [--wait D]] [--json]
+//	golocks redis  --redis URL --key K --reset
 //	golocks steps  --procs N --counts a,b,... [--lock none|file] [--lock-file L] --schedule S [--quiet] [--json]
 //	golocks schedules --procs N --counts a,b,... [--lock none|file] [--lock-file L] [--quiet] [--json]
 //	golocks worker
@@ -19,6 +21,15 @@
 // how long it took; with --json, one JSON object with exactly the keys
 // expected, got, lost and elapsed_s, the same flags and output as the
 // workbook's Python reference, so the two can be run side by side.
+//
+// Several machines (or containers) count on one server's counter with
+// redis --join N: reset the key once (--reset), then start a run with
+// --join N on each; they start together when all N have joined, and each
+// prints the total over all N when all have finished (expected: every
+// run's increments; runs and this_run added to the JSON). --hold D keeps
+// the lock D between each read and write (lock, fenced) and says when: a
+// process paused then (podman pause) past --ttl has its write land over
+// another's (lock) or rejected for its stale token (fenced).
 //
 // steps runs the workbook's work (workbook.Work; with --lock file,
 // workbook.WorkLocked) in N processes, one file operation at a time, in the
@@ -82,7 +93,9 @@ const usage = `usage:
   golocks count  --procs N --counts a,b,... --lock none|file [--granularity call|increment]
                  [--crash-safe] [--file F [--overwrite]] [--lock-file L] [--trace T] [--quiet] [--json]
   golocks shared --procs N --count M --mode racy|locked|rawlock|atomic [--json]
-  golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--json]
+  golocks redis  --procs N --count M --mode racy|incr|watch|lock|fenced [--redis URL] [--key K]
+                 [--ttl D] [--hold D] [--join N [--wait D]] [--json]
+  golocks redis  --redis URL --key K --reset
   golocks steps  --procs N --counts a,b,... [--lock none|file] [--lock-file L] --schedule S [--quiet] [--json]
   golocks schedules --procs N --counts a,b,... [--lock none|file] [--lock-file L] [--quiet] [--json]
   golocks worker   (started by runtime/pool, which sends it one call)

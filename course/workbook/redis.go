@@ -65,6 +65,15 @@ type RedisCounter struct {
 	// Timeout bounds each wait for the lock (lock, fenced) and each
 	// increment's retries (watch); 0 means redislock.DefaultTimeout.
 	Timeout time.Duration
+
+	// Hold is how long each increment keeps the lock between its read
+	// and its write (modes lock and fenced): the work a holder does. 0
+	// means none. With a Hold, each increment says on stdout when it
+	// holds the lock, and what became of its write: a holder stopped
+	// during its Hold (a GC pause, `podman pause` of its container) past
+	// its TTL shows Kleppmann's failure, its write landing over another
+	// holder's (lock) or rejected for its stale token (fenced).
+	Hold time.Duration
 }
 
 // RedisTotals is what a RedisCounter's runs added up to.
@@ -115,6 +124,9 @@ func (c RedisCounter) Check(maxCount int) error {
 	}
 	if strings.TrimSpace(c.Key) == "" {
 		return errors.New("redis counter: no key")
+	}
+	if c.Hold < 0 {
+		return fmt.Errorf("redis counter: hold %v is negative", c.Hold)
 	}
 	for _, m := range RedisModes() {
 		if c.Mode == m {
@@ -326,7 +338,11 @@ func (r run) locked(n int) error {
 		}
 		v, err := getInt(r.ctx, r.rdb, r.c.Key)
 		if err == nil {
+			err = r.hold(l, v)
+		}
+		if err == nil {
 			err = r.rdb.Set(r.ctx, r.c.Key, v+1, 0).Err()
+			r.said(err, "token %d: wrote %d", l.Token(), v+1)
 		}
 		if uerr := l.Unlock(); err == nil {
 			err = uerr
@@ -357,7 +373,7 @@ func (r run) fenced(n int) (err error) {
 		if err := l.Lock(); err != nil {
 			return err
 		}
-		err := fencedIncrement(f, l.Token())
+		err := r.fencedIncrement(f, l)
 		// An expired hold whose writes were all accepted did no harm:
 		// that is what the fence is for. Any other Unlock error stands.
 		if uerr := l.Unlock(); uerr != nil && !errors.Is(uerr, redislock.ErrExpired) && err == nil {
@@ -368,6 +384,7 @@ func (r run) fenced(n int) (err error) {
 			done++
 			inARow = 0
 		case errors.Is(err, redislock.ErrStale):
+			r.said(nil, "%v: the lock had expired; taking it again", err)
 			rejected++
 			if inARow++; inARow >= maxRejected {
 				return fmt.Errorf("%d increments in a row refused; last: %w", inARow, err)
@@ -380,8 +397,9 @@ func (r run) fenced(n int) (err error) {
 }
 
 // fencedIncrement reads f and writes it back plus one, as the holder of
-// token.
-func fencedIncrement(f *redislock.Fenced, token int64) error {
+// l, holding it c.Hold in between.
+func (r run) fencedIncrement(f *redislock.Fenced, l *redislock.Lock) error {
+	token := l.Token()
 	s, err := f.Read(token)
 	if err != nil {
 		return err
@@ -390,7 +408,47 @@ func fencedIncrement(f *redislock.Fenced, token int64) error {
 	if err != nil {
 		return err
 	}
-	return f.Write(token, strconv.FormatInt(v+1, 10))
+	if err := r.hold(l, v); err != nil {
+		return err
+	}
+	err = f.Write(token, strconv.FormatInt(v+1, 10))
+	if !errors.Is(err, redislock.ErrStale) {
+		r.said(err, "token %d: wrote %d", token, v+1)
+	}
+	return err
+}
+
+// hold keeps the lock l c.Hold between an increment's read (of v) and its
+// write, saying so first; a stopped cell or run ends it early.
+func (r run) hold(l *redislock.Lock, v int64) error {
+	if r.c.Hold <= 0 {
+		return nil
+	}
+	fmt.Printf("%s: holding %s (token %d, TTL %v), read %d: writing in %v\n",
+		whoAmI(), l.Key(), l.Token(), l.TTL(), v, r.c.Hold)
+	t := time.NewTimer(r.c.Hold)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-r.ctx.Done():
+		return context.Cause(r.ctx)
+	}
+}
+
+// said prints what became of a held increment's write (format, args),
+// when the run holds (c.Hold) and err is nil.
+func (r run) said(err error, format string, args ...any) {
+	if r.c.Hold > 0 && err == nil {
+		fmt.Printf("%s: %s\n", whoAmI(), fmt.Sprintf(format, args...))
+	}
+}
+
+// whoAmI names this process as a lock's holder does: "pid N on host"
+// (in a container, the host name is the container's, e.g. its ID).
+func whoAmI() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("pid %d on %s", os.Getpid(), host)
 }
 
 // getInt reads key as a number; a missing key is 0.

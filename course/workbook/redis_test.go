@@ -211,3 +211,20 @@ func TestRedisKey(t *testing.T) {
 		t.Errorf("no user: %q", got)
 	}
 }
+
+// A Hold between each read and write changes nothing for holders that are
+// never paused: lock and fenced stay exact, nothing is refused; a negative
+// Hold is refused before the server is touched.
+func TestRedisHold(t *testing.T) {
+	url := redistest.Server(t).URL()
+	for _, mode := range []string{workbook.RedisLock, workbook.RedisFenced} {
+		c := workbook.RedisCounter{URL: url, Key: "held-" + mode, Mode: mode, Hold: 20 * time.Millisecond}
+		if tot := runGoroutines(t, c, 2, 3); tot.Count != 6 || tot.Rejected != 0 {
+			t.Errorf("%s with a hold: %+v, want 6 and nothing refused", mode, tot)
+		}
+	}
+	c := workbook.RedisCounter{URL: url, Key: "held", Mode: workbook.RedisFenced, Hold: -time.Second}
+	if err := c.Check(1); err == nil || !strings.Contains(err.Error(), "hold -1s is negative") {
+		t.Errorf("Check with a negative hold: %v", err)
+	}
+}
