@@ -128,3 +128,14 @@ func (st *machine) finish() error {
 		}
 	}
 }
+
+// finishQuietly runs the processes to their end as finish does, with mu
+// held, for a run whose trace is not wanted (Every's dead ends).
+func (st *machine) finishQuietly() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed != nil {
+		return st.closed
+	}
+	return st.finish()
+}
