@@ -1,6 +1,7 @@
 package stepper_test
 
 import (
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -83,4 +84,31 @@ func TestEveryThreeByOne(t *testing.T) {
 		}
 	}
 	noneLeft(t)
+}
+
+// The workbook's compiled lockedWork takes the lock before it looks at
+// the counter, as the seed's lockedWork does: each process's first step
+// is its lock.
+func TestWorkLockedLocksFirst(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	tr, err := stepper.Replay(workbook.WorkLocked, []int{1, 1}, file, "A, B", opts()...)
+	var blocked *stepper.BlockedError
+	if !errors.As(err, &blocked) || blocked.Proc != "B" {
+		t.Fatalf("B's first step while A holds the lock: %v", err)
+	}
+	if len(tr.Steps) != 1 || tr.Steps[0].Op != stepper.Lock {
+		t.Fatalf("steps %+v, want A's lock first", tr.Steps)
+	}
+	tr, err = stepper.Replay(workbook.WorkLocked, []int{1, 1}, file, "A5 B5", opts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, s := range tr.Steps {
+		ops = append(ops, s.Proc+" "+string(s.Op))
+	}
+	want := "A lock, A read, A truncate, A write, A unlock, A end, B lock, B read, B truncate, B write, B unlock, B end"
+	if got := strings.Join(ops, ", "); got != want || tr.Final != 2 {
+		t.Errorf("steps %s, final %d; want %s, 2", got, tr.Final, want)
+	}
 }
