@@ -22,10 +22,11 @@
 // Replay and New start fresh processes. Every makes each next run in the
 // processes of a run that has ended (pool.StartRepeatable and
 // GatedRun.Again): each calls work again from its start, its gate still
-// installed, as a fresh process would: the function found anew (a
-// notebook's declarations interpreted again, in a new interpreter, so its
-// package-level variables start as declared) and held at its first call on
-// the files; begin then removes the counter and creates the lock file, as
+// installed, as a fresh process would: the function found anew (the
+// kernel's worker interprets a notebook's declarations again, in a new
+// interpreter, when they declare a package-level variable, so that it
+// starts as declared; declarations of functions, types and constants alone
+// it keeps) and held at its first call on the files; begin then removes the counter and creates the lock file, as
 // for a fresh run. Processes are not made again, and fresh ones start
 // instead (Summary.Fresh says why), when a call left something behind that
 // the next could meet: a goroutine still running, the counter or the lock

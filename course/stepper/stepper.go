@@ -341,8 +341,8 @@ func (s *setup) machineOf(ctx context.Context, cancel context.CancelFunc, run *p
 // ended: a launched run, as launch makes, to begin. The processes (started
 // with repeat) call work again from its start, each held at its first
 // call on the files as a fresh one is (pool.GatedRun.Again: the function
-// found and its arguments rebuilt anew, so a notebook work's package-level
-// variables are as declared). This machine is done with either way; on an
+// found and its arguments rebuilt anew; a notebook work's package-level
+// variables as declared, see the package doc). This machine is done with either way; on an
 // error (pool.ErrNotAgain: a call left a goroutine running, or the counter
 // or the lock file open, which a fresh process would not meet) its
 // processes are killed, and the caller launches fresh ones.

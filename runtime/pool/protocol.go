@@ -31,11 +31,15 @@ package pool
 //	pool   -> worker   again      {"Again": true}
 //
 // at which it makes the call again, in the same process, the same way as
-// the first time: it finds the function and rebuilds the arguments anew
-// (for a notebook function, a new interpreter interprets the declarations
-// again, so the notebook's package-level variables start from their
-// declared values), then calls it, and reports Done again; the gate stays
+// the first time: it asks its find for the function and rebuilds the
+// arguments anew, then calls it, and reports Done again; the gate stays
 // installed, and holds the new call's file calls as it held the first's.
+// A find must give a function that behaves as the first call's did in a
+// fresh process: the kernel's interprets the notebook's declarations again
+// in a new interpreter when they declare a package-level variable (which
+// then starts from its declared value), and keeps the function it found
+// when they declare none (functions, types and constants alone, which no
+// call can change); a compiled function is the same function.
 // When the pool ends the run instead (its request pipe ends) or says
 // nothing for StartWithin, the worker exits with its last call's status.
 // This is what GatedRun.Again is for: a run of the same calls costs no
