@@ -49,8 +49,8 @@ type Worker struct {
 }
 
 // Done is closed when the worker's current call has ended: it returned or
-// failed, or the worker died or was killed. After Again, it is the new
-// call's.
+// failed, or the worker died or was killed (for a run made by Start, once
+// the worker has exited). After Again, it is the new call's.
 func (w *Worker) Done() <-chan struct{} {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -227,6 +227,9 @@ func (w *Worker) run(ctx context.Context) {
 		w.mu.Unlock()
 		close(w.gone)
 	}()
+	// A call that may be made again ends at its Done; any other at the
+	// worker's exit, as a Run's does (its exit status counts too).
+	var done *report
 	for {
 		select {
 		case r, ok := <-reports:
@@ -234,17 +237,21 @@ func (w *Worker) run(ctx context.Context) {
 				reports = nil // the worker's end closed: it is exiting
 				continue
 			}
-			if r.Done {
+			if r.Done && j.again {
 				w.finish(doneErr(r), r.Left)
+			} else if r.Done {
+				done = &r
 			}
 		case <-j.exited:
-			var done *report
-			j.drainReports(&done)
+			var last *report
+			j.drainReports(&last)
 			j.close()
-			if done != nil {
-				w.finish(doneErr(*done), done.Left)
+			if last != nil && j.again {
+				w.finish(doneErr(*last), last.Left)
+			} else if last != nil {
+				done = last
 			}
-			w.finish(j.outcome(nil), "")
+			w.finish(j.outcome(done), "")
 			return
 		case <-ctx.Done():
 			j.kill()
