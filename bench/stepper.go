@@ -58,8 +58,13 @@ type everyRun struct {
 	Wall      time.Duration // process start to exit
 }
 
+// name is "2 processes × 3 increments".
 func (e everyRun) name() string {
-	return fmt.Sprintf("%d processes × %s", e.Procs, strings.Split(e.Counts, ",")[0])
+	c := strings.Split(e.Counts, ",")[0]
+	if c == "1" {
+		return fmt.Sprintf("%d processes × 1 increment", e.Procs)
+	}
+	return fmt.Sprintf("%d processes × %s increments", e.Procs, c)
 }
 
 func (e everyRun) rate() float64 {
@@ -218,7 +223,7 @@ func writeStepper(w io.Writer, r stepperReport) {
 		if i == 0 && e.Procs == 2 && e.Counts == "2,2" {
 			goal, met = "≤ "+formatSeconds(everyGoal.Seconds()), yes(e.Schedules > 0 && e.Wall <= everyGoal)
 		}
-		rows = append(rows, []string{fmt.Sprintf("every schedule of %s increments (golocks schedules)", e.name()), fmt.Sprintf("%d schedules in %s: %.0f schedules/s", e.Schedules, formatSeconds(e.Wall.Seconds()), e.rate()), goal, met})
+		rows = append(rows, []string{fmt.Sprintf("every schedule of %s (golocks schedules)", e.name()), fmt.Sprintf("%d schedules in %s: %.0f schedules/s", e.Schedules, formatSeconds(e.Wall.Seconds()), e.rate()), goal, met})
 	}
 	writeTable(w, []string{"target", "measured", "goal", "met"}, append(rows, [][]string{
 		{"one stepped operation: Step + chart.Trace", fmt.Sprintf("median %s, max %s of %d", formatSeconds(r.StepMedian.Seconds()), formatSeconds(r.StepMax.Seconds()), latencySteps), "≤ " + formatSeconds(stepGoal.Seconds()), yes(r.StepMedian > 0 && r.StepMax <= stepGoal)},
