@@ -22,20 +22,21 @@
 // Replay and New start fresh processes. Every makes each next run in the
 // processes of a run that has ended (pool.StartRepeatable and
 // GatedRun.Again): each calls work again from its start, its gate still
-// installed, as a fresh process would: the function found anew (the
+// installed, as a fresh process would, with the function found anew (the
 // kernel's worker interprets a notebook's declarations again, in a new
 // interpreter, when they declare a package-level variable, so that it
-// starts as declared; declarations of functions, types and constants alone
-// it keeps) and held at its first call on the files; begin then removes the counter and creates the lock file, as
-// for a fresh run. Processes are not made again, and fresh ones start
-// instead (Summary.Fresh says why), when a call left something behind that
-// the next could meet: a goroutine still running, the counter or the lock
-// file still open (a lock still held through it). What a call changes in
-// its own process that neither check sees (its working directory, its
-// environment variables) is not undone: the workbook's work and a
-// student's make no such change; one that did and so took other steps
-// would stop Every with "did not replay the same way", but one that only
-// wrote other numbers would not be caught.
+// starts as declared; a function among declarations of functions, types
+// and constants alone it keeps), and is held at its first call on the
+// files; begin then removes the counter and creates the lock file, as for
+// a fresh run. Processes are not made again, and fresh ones start instead
+// (Summary.Fresh says why), when a call left something behind that the
+// next could meet: a goroutine still running, the counter or the lock file
+// still open (a lock still held through it). What a call changes in its
+// own process that neither check sees (its working directory, its
+// environment variables) is not undone: the workbook's work changes none
+// of it; a work that did, and so took other steps, would stop Every with
+// "did not replay the same way", but one that only wrote other numbers
+// would not be caught.
 //
 // # What a step is
 //
