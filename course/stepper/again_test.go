@@ -112,3 +112,15 @@ func TestWorkLockedLocksFirst(t *testing.T) {
 		t.Errorf("steps %s, final %d; want %s, 2", got, tr.Final, want)
 	}
 }
+
+// KeepTraces(false) leaves the traces out, and counts the same.
+func TestEveryWithoutTraces(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "counter.txt")
+	sum, err := stepper.Every(workbook.Work, []int{1, 1}, file, opts(stepper.KeepTraces(false))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int]int{1: 12, 2: 2}; sum.Schedules != 14 || !reflect.DeepEqual(sum.Finals, want) || len(sum.Traces) != 0 || sum.ShortestLosing == "" {
+		t.Errorf("%+v", sum)
+	}
+}

@@ -27,7 +27,8 @@ type Summary struct {
 	// Each run is still made from the start, in fresh processes then.
 	Fresh string `json:"fresh,omitempty"`
 
-	// Traces are every schedule's trace, in the order they were run.
+	// Traces are every schedule's trace, in the order they were run
+	// (none with KeepTraces(false)).
 	Traces []*Trace `json:"-"`
 }
 
@@ -222,7 +223,9 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		}
 		sum.Schedules++
 		sum.Finals[tr.Final]++
-		sum.Traces = append(sum.Traces, tr)
+		if !s.opt.dropTraces {
+			sum.Traces = append(sum.Traces, tr)
+		}
 		if deadlock {
 			sum.Deadlocks++
 		}

@@ -44,6 +44,7 @@ type options struct {
 	opWait       time.Duration
 	idle         time.Duration
 	maxSchedules int
+	dropTraces   bool
 	env          []string
 	ctx          context.Context
 }
@@ -73,6 +74,12 @@ func Idle(d time.Duration) Option { return func(o *options) { o.idle = d } }
 
 // MaxSchedules bounds how many schedules Every runs (DefaultMaxSchedules).
 func MaxSchedules(n int) Option { return func(o *options) { o.maxSchedules = n } }
+
+// KeepTraces says whether Every keeps every schedule's trace in
+// Summary.Traces (the default: true). Leave them out when only the counts
+// are wanted, as golocks schedules does: every schedule of 2 processes
+// counting 3 each is 23,888 traces.
+func KeepTraces(keep bool) Option { return func(o *options) { o.dropTraces = !keep } }
 
 // Context ends the run (its processes killed) when ctx is done.
 func Context(ctx context.Context) Option { return func(o *options) { o.ctx = ctx } }
