@@ -247,18 +247,28 @@ func (w *Worker) run(ctx context.Context) {
 			j.drainReports(&last)
 			j.close()
 			if last != nil && j.again {
-				w.finish(doneErr(*last), last.Left)
+				w.finish(doneErr(*last), last.Left) // before exit: its own outcome
 			} else if last != nil {
 				done = last
 			}
-			w.finish(j.outcome(done), "")
+			w.exit(j.outcome(done))
 			return
 		case <-ctx.Done():
 			j.kill()
-			w.finish(fmt.Errorf("killed: %w", context.Cause(ctx)), "")
+			w.exit(fmt.Errorf("killed: %w", context.Cause(ctx)))
 			return
 		}
 	}
+}
+
+// exit marks the worker exited, then ends its current call with err
+// unless it has ended: in that order, so that Again never finds it ended
+// and not exited once it has gone.
+func (w *Worker) exit(err error) {
+	w.mu.Lock()
+	w.exited = true
+	w.mu.Unlock()
+	w.finish(err, "")
 }
 
 // doneErr is the error of a call a Done report ends.
