@@ -139,3 +139,81 @@ for _, pid := range st.PIDs() {
 		t.Errorf("after the interrupt: %q %v", out, res[2].Cells[0].Errors)
 	}
 }
+
+// Every on a notebook function runs each schedule in the processes of the
+// last (pool.GatedRun.Again), as fresh ones would run it: the notebook's
+// package-level variables start as declared at each run (countedWork
+// fails at a second call in one interpreter). An interrupt mid-Every
+// leaves no worker behind.
+func TestStepperEveryOnANotebookFunction(t *testing.T) {
+	k := jupytertest.InstallKernel(t)
+	res := runSession(t, k, kernelName, []step{
+		{"run": studentWork},
+		{"run": `import "time"
+
+start := time.Now()
+sum, err := stepper.Every(work, []int{2, 2}, "counter.txt")
+fmt.Printf("2x2: %v schedules %d fresh %q\n", err, sum.Schedules, sum.Fresh)
+fmt.Fprintf(os.Stderr, "every schedule of 2 x 2 in %v\n", time.Since(start))`},
+		{"run": `var calls int
+
+func countedWork(maxCount int, filename string) error {
+	calls++
+	if calls > 1 {
+		return fmt.Errorf("call %d in one interpreter", calls)
+	}
+	return work(maxCount, filename)
+}
+
+for _, f := range []func(int, string) error{work, countedWork} {
+	sum, err := stepper.Every(f, []int{1, 1}, "counter.txt")
+	if err != nil {
+		fmt.Println("error:", err)
+		continue
+	}
+	fmt.Printf("schedules %d finals %v fresh %q\n", sum.Schedules, sum.Finals, sum.Fresh)
+}`},
+		{"run": `go func() {
+	time.Sleep(time.Second)
+	fmt.Println("running")
+}()
+_, err = stepper.Every(work, []int{3, 3}, "counter.txt")
+fmt.Println("every:", err)`, "interrupt_on": "running", "stop_on_error": false},
+		{"run": `children := func() int {
+	n := 0
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		if f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]); len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) {
+			n++
+		}
+	}
+	return n
+}
+for i := 0; i < 100 && children() > 0; i++ {
+	time.Sleep(50 * time.Millisecond)
+}
+fmt.Println("children", children())`},
+	})
+	// The work's own messages come between the lines looked for.
+	every := res[1].Cells[0]
+	if !strings.Contains(every.Stdout, "2x2: <nil> schedules 546 fresh \"\"") {
+		t.Errorf("Every of 2 x 2: %q %v", every.Stdout[max(0, len(every.Stdout)-300):], every.Errors)
+	}
+	if i := strings.LastIndex(every.Stderr, "every schedule"); i >= 0 {
+		t.Log(every.Stderr[i:])
+	}
+	if out := res[2].Cells[0].Stdout; strings.Count(out, "schedules 14 finals map[1:12 2:2] fresh \"\"\n") != 2 {
+		t.Errorf("Every of 2 x 1, work and countedWork: %q", out[max(0, len(out)-300):])
+	}
+	if c := res[4].Cells[0]; !strings.Contains(c.Stdout, "children 0") {
+		t.Errorf("after the interrupt: %q %v", c.Stdout, c.Errors)
+	}
+	if c := res[3].Cells[0]; !strings.Contains(c.Stdout+fmt.Sprint(c.Errors), "interrupted") {
+		t.Errorf("interrupted Every: %q %v", c.Stdout, c.Errors)
+	}
+}

@@ -186,7 +186,7 @@ func schedulesCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	// The workers' messages are many here: drop them.
 	r.opts = append(r.opts, stepper.Output(io.Discard, io.Discard))
-	sum, err := stepper.Every(r.work, r.counts, r.file, r.opts...)
+	sum, err := stepper.Every(r.work, r.counts, r.file, append(r.opts, stepper.KeepTraces(false))...)
 	if err := r.done(ctx, err); err != nil {
 		var tm *stepper.TooManyError
 		if errors.As(err, &tm) {

@@ -56,6 +56,17 @@ func TestSchedulesJSON(t *testing.T) {
 	}
 }
 
+// Three processes counting once: 762 schedules, each run for real.
+func TestSchedulesThreeByOne(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 762 schedules")
+	}
+	code, out, errOut := golocks("schedules", "--procs", "3", "--counts", "1,1,1", "--quiet", "--json")
+	if code != 0 || !strings.Contains(out, `"schedules":762,`) || !strings.Contains(out, `"exact":false`) {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+}
+
 func TestSchedulesLockedAreExact(t *testing.T) {
 	code, out, errOut := golocks("schedules", "--procs", "2", "--counts", "1,1", "--lock", "file", "--json")
 	if code != 0 || !strings.Contains(out, `"exact":true`) || !strings.Contains(out, `"shortest_losing":""`) {
@@ -74,7 +85,7 @@ func TestStepsBadInput(t *testing.T) {
 		{[]string{"steps"}, 2, "--schedule is needed"},
 		{[]string{"steps", "--procs", "3", "--counts", "1,1", "--schedule", "AB"}, 2, "one count per process"},
 		{[]string{"steps", "--quiet", "--schedule", "A4"}, 1, "process A has finished"},
-		{[]string{"schedules", "--counts", "3,3"}, 2, "23888 distinct schedules"},
+		{[]string{"schedules", "--procs", "3", "--counts", "3,1,1"}, 2, "43484 distinct schedules"},
 		{[]string{"schedules", "--lock", "maybe"}, 2, "--lock"},
 	} {
 		code, _, errOut := golocks(tc.args...)

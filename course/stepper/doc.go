@@ -19,6 +19,25 @@
 // first call of its next operation (or has ended), and only then does the
 // next step start. So a schedule runs the same way every time.
 //
+// Replay and New start fresh processes. Every makes each next run in the
+// processes of a run that has ended (pool.StartRepeatable and
+// GatedRun.Again): each calls work again from its start, its gate still
+// installed, as a fresh process would, with the function found anew (the
+// kernel's worker interprets a notebook's declarations again, in a new
+// interpreter, when they declare a package-level variable, so that it
+// starts as declared; a function among declarations of functions, types
+// and constants alone it keeps), and is held at its first call on the
+// files; begin then removes the counter and creates the lock file, as for
+// a fresh run. Processes are not made again, and fresh ones start instead
+// (Summary.Fresh says why), when a call left something behind that the
+// next could meet: a goroutine still running, the counter or the lock file
+// still open (a lock still held through it). What a call changes in its
+// own process that neither check sees (its working directory, its
+// environment variables) is not undone: the workbook's work changes none
+// of it; a work that did, and so took other steps, would stop Every with
+// "did not replay the same way", but one that only wrote other numbers
+// would not be caught.
+//
 // # What a step is
 //
 // A step is one operation of the seed's code as a student reads it (the Op
@@ -53,7 +72,7 @@
 // and a read, two locks) do not commute, and steps of one process never
 // do. Every runs one schedule per class (each class's least in the
 // lexicographic order of processes, Anisimov and Knuth's normal form), each
-// from the start in fresh processes. By hand for two processes counting
+// from the start, on a counter that does not exist. By hand for two processes counting
 // once: each reads (R), truncates (T) and writes (W); there are 20 orders
 // of RA TA WA with RB TB WB, of which the 12 that start with both reads
 // pair up (RA RB ... = RB RA ...): 14 schedules. Both reading first (6) end

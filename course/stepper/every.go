@@ -21,7 +21,14 @@ type Summary struct {
 	// Expected, in the long form Replay reads ("" if none loses).
 	ShortestLosing string `json:"shortest_losing"`
 
-	// Traces are every schedule's trace, in the order they were run.
+	// Fresh says why a run's processes were started afresh rather than
+	// made again (pool.GatedRun.Again), the first time it happened: a run
+	// of work left a goroutine running or a file open ("" if none did).
+	// Each run is still made from the start, in fresh processes then.
+	Fresh string `json:"fresh,omitempty"`
+
+	// Traces are every schedule's trace, in the order they were run
+	// (none with KeepTraces(false)).
 	Traces []*Trace `json:"-"`
 }
 
@@ -67,7 +74,10 @@ func pruned(steps []letter, a letter) bool {
 }
 
 // Every runs work in one process per count (see New) once for every
-// distinct schedule, for real, and sums up the final counts. Two schedules
+// distinct schedule, for real, and sums up the final counts. Each run
+// calls work from its start on a counter that does not exist; the
+// processes are made again for the next run rather than started afresh
+// (see the package doc: the same as fresh ones, or they are not reused). Two schedules
 // are the same when one is the other with neighbouring steps that commute
 // swapped (see the package doc): it runs one schedule of each such class.
 // It refuses, before running anything, counts that would make more than
@@ -87,7 +97,7 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 	sum := &Summary{Procs: s.procs, Counts: s.counts, Expected: sumOf(s.counts), Finals: map[int]int{}, Exact: true}
 
 	// The enumeration: a depth-first walk of the tree of schedules, each
-	// leaf run from the start in fresh processes. path holds, for each
+	// leaf run from the start. path holds, for each
 	// depth of the current branch, the processes that may step there (in
 	// order) and which one this branch takes.
 	type node struct {
@@ -95,23 +105,39 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		next    int
 	}
 	var path []node
-	// The next runs' processes are launched while a run steps: they wait
-	// at their first call on the files until begin, so several can be
-	// launched at once on the same files. Starting a process is most of a
-	// run's cost, and a run that steps mostly waits for its processes: the
-	// launches ahead keep the machine's cores busy meanwhile. Every
-	// launched run is received once: used, or closed by the deferred drain.
+	// The runs are made in a few sets of processes, each run's processes
+	// made again (machine.again) once it has ended, until a run of them
+	// cannot be: then a fresh set is launched. While one run steps, the
+	// next sets get ready (a fresh set starts, a set made again calls work
+	// once more), each held at its first call on the files until begin,
+	// so several can get ready at once on the same files; a run that steps
+	// mostly waits for its processes, and the sets ahead keep the
+	// machine's cores busy meanwhile. Every set is received once: used,
+	// or closed by the deferred drain.
 	type launched struct {
-		m   *machine
-		err error
+		m     *machine
+		err   error
+		fresh string // why it was launched fresh, not made again ("" for neither)
 	}
 	ahead := make(chan launched, launchAhead)
 	pending := 0
 	launch := func() {
 		pending++
 		go func() {
-			m, err := s.launch()
-			ahead <- launched{m, err}
+			m, err := s.launch(true)
+			ahead <- launched{m: m, err: err}
+		}()
+	}
+	again := func(st *machine) {
+		pending++
+		go func() {
+			m, err := st.again()
+			if err == nil {
+				ahead <- launched{m: m}
+				return
+			}
+			m, err2 := s.launch(true)
+			ahead <- launched{m: m, err: err2, fresh: err.Error()}
 		}()
 	}
 	for range launchAhead {
@@ -133,13 +159,14 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 		if l.err != nil {
 			return sum, l.err
 		}
+		if l.fresh != "" && sum.Fresh == "" {
+			sum.Fresh = l.fresh
+		}
 		st := l.m
 		if err := st.begin(); err != nil {
 			return sum, err
 		}
-		launch()
 		tr, deadlock, err := func() (*Trace, bool, error) {
-			defer st.Close()
 			st.mu.Lock()
 			defer st.mu.Unlock()
 			var steps []letter
@@ -178,14 +205,27 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 			}
 		}()
 		if err != nil {
+			st.Close()
 			return sum, err
+		}
+		// The next run in these processes: a run that ended with a
+		// process short of its end (a dead end, or a deadlock) is first
+		// run to its end, as Replay finishes a schedule; what it does then
+		// is no schedule's, and the next run's begin resets the files.
+		if !deadlock && (tr != nil || st.finishQuietly() == nil) {
+			again(st)
+		} else {
+			st.Close()
+			launch()
 		}
 		if tr == nil {
 			goto next
 		}
 		sum.Schedules++
 		sum.Finals[tr.Final]++
-		sum.Traces = append(sum.Traces, tr)
+		if !s.opt.dropTraces {
+			sum.Traces = append(sum.Traces, tr)
+		}
 		if deadlock {
 			sum.Deadlocks++
 		}
@@ -209,7 +249,7 @@ func Every(work any, counts []int, filename string, opts ...Option) (*Summary, e
 
 // launchAhead is how many runs Every keeps launched ahead of the one that
 // steps (each run is one process per count, held at its first operation).
-const launchAhead = 3
+const launchAhead = 2
 
 // countCap bounds the count of schedules Every makes before refusing: past
 // it, it says "more than".

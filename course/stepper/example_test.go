@@ -60,15 +60,14 @@ func ExampleNew() {
 		return
 	}
 	defer st.Close()
-	st.Step("A") // A looks at the counter before it locks
 	st.Step("A") // A takes the lock
-	st.Step("B")
+	st.Step("A") // A reads the counter
 	fmt.Println(st.Next())
 	if _, err := st.Step("B"); err != nil {
 		fmt.Println(err)
 	}
 	// Output:
-	// A: read (holds the lock)
+	// A: truncate (holds the lock)
 	// B: lock (waits: A holds the lock)
 	// process B waits for the lock, which A holds: step A first
 }

@@ -21,7 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "worker" {
 		funcs := workbook.Funcs()
-		for _, f := range []any{idle, sleepy, lockTwice, slowAfterRead, ownLock} {
+		for _, f := range []any{idle, sleepy, lockTwice, slowAfterRead, ownLock, leavesRunning} {
 			name, err := pool.FuncName(f)
 			if err != nil {
 				panic(err)

@@ -106,7 +106,7 @@ func TestReplayBlockedOnTheLock(t *testing.T) {
 		t.Errorf("last step %+v", last)
 	}
 	// Run whole, in turn, it is exact.
-	tr, err = stepper.Replay(workbook.WorkLocked, []int{2, 2}, file, "A lock, B read", opts()...)
+	tr, err = stepper.Replay(workbook.WorkLocked, []int{2, 2}, file, "A lock, A unlock, B read", opts()...)
 	if err != nil || tr.Final != 4 {
 		t.Fatalf("%v %+v", err, tr)
 	}

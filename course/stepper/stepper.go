@@ -44,6 +44,7 @@ type options struct {
 	opWait       time.Duration
 	idle         time.Duration
 	maxSchedules int
+	dropTraces   bool
 	env          []string
 	ctx          context.Context
 }
@@ -73,6 +74,12 @@ func Idle(d time.Duration) Option { return func(o *options) { o.idle = d } }
 
 // MaxSchedules bounds how many schedules Every runs (DefaultMaxSchedules).
 func MaxSchedules(n int) Option { return func(o *options) { o.maxSchedules = n } }
+
+// KeepTraces says whether Every keeps every schedule's trace in
+// Summary.Traces (the default: true). Leave them out when only the counts
+// are wanted, as golocks schedules does: every schedule of 2 processes
+// counting 3 each is 23,888 traces.
+func KeepTraces(keep bool) Option { return func(o *options) { o.dropTraces = !keep } }
 
 // Context ends the run (its processes killed) when ctx is done.
 func Context(ctx context.Context) Option { return func(o *options) { o.ctx = ctx } }
@@ -284,7 +291,7 @@ func (st *Stepper) Close() error {
 
 // start starts a run of the setup.
 func (s *setup) start() (*machine, error) {
-	st, err := s.launch()
+	st, err := s.launch(false)
 	if err != nil {
 		return nil, err
 	}
@@ -297,8 +304,9 @@ func (s *setup) start() (*machine, error) {
 // launch starts the processes of a run: each runs up to its first call on
 // the counter or the lock file, and waits there, even one that belongs to
 // no operation, until begin. So a run can be launched while another runs
-// on the same files (Every does, to start processes ahead).
-func (s *setup) launch() (*machine, error) {
+// on the same files (Every does, to start processes ahead). With repeat,
+// the processes stay when their calls have ended, for again.
+func (s *setup) launch(repeat bool) (*machine, error) {
 	tasks := make([]pool.Task, len(s.counts))
 	for i, c := range s.counts {
 		args := []any{c, s.file}
@@ -314,17 +322,61 @@ func (s *setup) launch() (*machine, error) {
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancel(parent)
-	run, err := p.Start(ctx, watch, tasks...)
+	start := p.Start
+	if repeat {
+		start = p.StartRepeatable
+	}
+	run, err := start(ctx, watch, tasks...)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("stepper: %w", err)
 	}
+	return s.machineOf(ctx, cancel, run), nil
+}
+
+// machineOf is a new run's machine on run's processes.
+func (s *setup) machineOf(ctx context.Context, cancel context.CancelFunc, run *pool.GatedRun) *machine {
 	st := &machine{s: s, ctx: ctx, cancel: cancel, run: run}
 	st.trace = Trace{Procs: s.procs, Counts: s.counts, Expected: sum(s.counts)}
 	for i, w := range run.Workers {
 		st.procs = append(st.procs, &proc{name: s.procs[i], w: w, lockFD: -1})
 	}
-	return st, nil
+	return st
+}
+
+// again makes the run again in the same processes, once every process has
+// ended: a launched run, as launch makes, to begin. The processes (started
+// with repeat) call work again from its start, each held at its first
+// call on the files as a fresh one is (pool.GatedRun.Again: the function
+// found and its arguments rebuilt anew; a notebook work's package-level
+// variables as declared, see the package doc). This machine is done with either way; on an
+// error (pool.ErrNotAgain: a call left a goroutine running, or the counter
+// or the lock file open, which a fresh process would not meet) its
+// processes are killed, and the caller launches fresh ones.
+func (st *machine) again() (*machine, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed != nil {
+		return nil, st.closed
+	}
+	for _, p := range st.procs {
+		if !p.ended {
+			err := fmt.Errorf("stepper: process %s has not ended: its run cannot be made again", p.name)
+			st.shut(err)
+			return nil, err
+		}
+	}
+	if err := st.run.Again(); err != nil {
+		err = fmt.Errorf("stepper: %w", err)
+		st.shut(err)
+		return nil, err
+	}
+	// The processes are the next machine's now: this one lets them be.
+	st.closed = errors.New("stepper: made again")
+	if st.idle != nil {
+		st.idle.Stop()
+	}
+	return st.s.machineOf(st.ctx, st.cancel, st.run), nil
 }
 
 // begin resets the files of a launched run and holds each process at its

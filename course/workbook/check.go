@@ -96,12 +96,17 @@ func (c Counter) Check(maxCount int) error {
 }
 
 // samePath reports whether a and b name the same file, existing or not.
+// It looks with lstat: both were checked not to be symbolic links
+// (checkPath), so that is the same file a stat finds, and a locked
+// Counter's first operation on its counter, as the stepper (and a
+// student) reads the trace, comes after it takes the lock, as in the
+// seed's lockedWork, instead of a stat before it.
 func samePath(a, b string) bool {
 	if b == "" {
 		return false
 	}
-	if sa, err := os.Stat(a); err == nil {
-		if sb, err := os.Stat(b); err == nil {
+	if sa, err := os.Lstat(a); err == nil {
+		if sb, err := os.Lstat(b); err == nil {
 			return os.SameFile(sa, sb)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,6 +202,7 @@ type watched struct {
 // call that touches no watched file go at once, and delivers the others on
 // Calls, held until their Release. Close it when done.
 type Gate struct {
+	pid      int // the gated process
 	listener int
 	watch    []watched
 	calls    chan *Call
@@ -232,7 +234,43 @@ func Take(pid, fd int, watch []string) (*Gate, error) {
 		unix.Close(listener)
 		return nil, err
 	}
+	g.pid = pid
 	return g, nil
+}
+
+// Open lists the watched files (as given to Take) that the process has a
+// descriptor open on now, each once: a file it opened and did not close,
+// a lock it holds through one. Its supervisor asks before the process
+// does anything more with them (pool.GatedRun.Again).
+func (g *Gate) Open() ([]string, error) {
+	if g == nil || g.pid == 0 {
+		return nil, errors.New("gate: no process")
+	}
+	dir := "/proc/" + strconv.Itoa(g.pid) + "/fd"
+	names, err := readDirNames(dir)
+	if err != nil {
+		return nil, fmt.Errorf("gate: %w", err)
+	}
+	var open []string
+	for _, n := range names {
+		link, err := os.Readlink(dir + "/" + n)
+		if err != nil || !strings.HasPrefix(link, "/") || strings.HasSuffix(link, " (deleted)") {
+			continue
+		}
+		if p := g.match(link); p != "" && !slices.Contains(open, p) {
+			open = append(open, p)
+		}
+	}
+	return open, nil
+}
+
+func readDirNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
 }
 
 func newGate(listener int, watch []string) (*Gate, error) {

@@ -16,3 +16,6 @@ func (g *Gate) Calls() <-chan *Call { return nil }
 
 // Close is Linux only.
 func (g *Gate) Close() error { return nil }
+
+// Open is Linux only.
+func (g *Gate) Open() ([]string, error) { return nil, ErrUnsupported }

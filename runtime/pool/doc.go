@@ -40,7 +40,11 @@
 // Start is the gated form, for the stepper (course/stepper): one worker
 // per task, each held at every system call on the watched files until the
 // caller lets it go (package gate), the run going on across calls until it
-// ends or is killed.
+// ends or is killed. StartRepeatable is Start whose workers stay when their
+// calls have ended, for GatedRun.Again to make the same calls again in the
+// same processes, as fresh workers would (protocol.go says what a worker
+// does between calls, and what it and the pool check first): the stepper's
+// Every runs hundreds of schedules so, without a process start each.
 //
 // MapFunc is the same shape with goroutines in this process, for any Go
 // function, a closure or a notebook cell's included.

@@ -52,7 +52,7 @@ func testPool(procs int) *pool.Pool {
 // compiled are the compiled functions the worker serves by name.
 func compiled() map[string]any {
 	funcs := workbook.Funcs()
-	for _, f := range []any{printPID, lines, same, fail, boom, crash, exitEarly, nap, occupy, hang, exists, touch, variadic, typed, printArgs0} {
+	for _, f := range []any{printPID, lines, same, fail, boom, crash, exitEarly, nap, occupy, hang, exists, touch, variadic, typed, printArgs0, leaveOpen, leaveRunning} {
 		name, err := pool.FuncName(f)
 		if err != nil {
 			panic(err)

@@ -27,6 +27,7 @@ type processJob struct {
 	barrier *os.File // the run's start barrier, the worker's fd 6
 	first   bool     // a first-round call: it crosses the barrier
 	gated   bool     // a gated call (Start): the worker installs the gate
+	again   bool     // a gated call that may be made again (StartRepeatable)
 
 	cmd          *exec.Cmd
 	toWorker     *os.File      // requests and the start, the worker's fd 3
@@ -51,7 +52,7 @@ func (j *processJob) prepare(ctx context.Context) error {
 	if err := j.startWorker(); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotStarted, err)
 	}
-	go j.send(request{Call: j.c.wire, StartWithin: timeLeft(ctx), Barrier: j.first, Gate: j.gated})
+	go j.send(request{Call: j.c.wire, StartWithin: timeLeft(ctx), Barrier: j.first, Gate: j.gated, Again: j.again})
 	select {
 	case r, ok := <-j.reports:
 		switch {

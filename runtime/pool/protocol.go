@@ -24,6 +24,40 @@ package pool
 // its own copy and makes the call. A worker that cannot install the gate
 // reports {"Err": "..."} instead, and exits without making the call.
 //
+// A gated call the pool may make again (StartRepeatable: the request says
+// Again) does not end the worker when it returns: it reports Done (with
+// "Left", below) and waits for the pool's next message:
+//
+//	pool   -> worker   again      {"Again": true}
+//
+// at which it makes the call again, in the same process, the same way as
+// the first time: it asks its find for the function and rebuilds the
+// arguments anew, then calls it, and reports Done again; the gate stays
+// installed, and holds the new call's file calls as it held the first's.
+// A find must give a function that behaves as the first call's did in a
+// fresh process: the kernel's interprets the notebook's declarations again
+// in a new interpreter when they declare a package-level variable (which
+// then starts from its declared value), and keeps the function it found
+// when they declare none (functions, types and constants alone, which no
+// call can change); a compiled function is the same function.
+// When the pool ends the run instead (its request pipe ends) or says
+// nothing for StartWithin, the worker exits with its last call's status.
+// This is what GatedRun.Again is for: a run of the same calls costs no
+// process start, most of a short gated call's cost (a stepper running
+// every schedule runs the same calls hundreds of times).
+//
+// A run again is only the same as a run in fresh processes if the call
+// left nothing behind in its process that the next call could meet. What
+// the worker can see, it reports in its Done as "Left": goroutines the
+// call started that still run (they could touch the files during the next
+// call). What the pool can see, it checks before an Again: a descriptor
+// still open on a watched file (a file the call did not close, a lock it
+// still holds through one). Either refuses the Again (ErrNotAgain), and
+// the caller starts fresh processes. What neither sees stays: a change
+// the call made to its process (its working directory, environment
+// variables, a compiled package's variables); the workbook's functions
+// make none, and a notebook function's own variables are declared anew.
+//
 // The first round of a run (its first Procs calls) starts at the same
 // moment, once every one of its workers is ready: the start barrier,
 // descriptor 6, a word of memory the pool shares with its workers (a memfd
@@ -95,12 +129,19 @@ type request struct {
 	StartWithin time.Duration
 	Barrier     bool `json:",omitempty"` // a first-round call: after the Start, cross the start barrier
 	Gate        bool `json:",omitempty"` // a gated call (Start): after the Start, install the gate first
+	Again       bool `json:",omitempty"` // a gated call that may be made again (StartRepeatable): after Done, wait for Again
 }
 
 // A start is the pool's second message: go (a first-round call: to the
 // start barrier).
 type start struct {
 	Start bool
+}
+
+// An again is the pool's message to a gated worker whose call has ended:
+// make it again (see above).
+type again struct {
+	Again bool
 }
 
 // spinWait is how long a ready worker watches the start barrier without
@@ -117,6 +158,7 @@ type report struct {
 	Err   string `json:",omitempty"` // the error the call returned, or why it cannot be made
 	Panic string `json:",omitempty"` // what the call panicked with
 	Gate  int    `json:",omitempty"` // a gated call: the gate's listener descriptor (never 0, stdin's)
+	Left  string `json:",omitempty"` // with Done, of a gated call: what it left running (see "Again" above)
 }
 
 // The worker's exit statuses (see Serve).

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,11 @@ import (
 //	2  the call was never made: not started by a pool, a malformed request,
 //	   a function find does not know, arguments that do not fit it, or a
 //	   pool that went away or gave up before the start line
+//
+// A gated call that may be made again (Pool.StartRepeatable) does not end
+// the process when it returns: the worker reports it Done and waits for the pool's Again, to make the call
+// once more (protocol.go), or for the end of the run; its exit status is
+// then its last call's.
 //
 // Started by hand, with no pool, it prints one line to stderr and returns 2.
 // (The Go runtime itself also exits with 2 when a goroutine the call started
@@ -62,18 +68,67 @@ func Serve(find func(Call) (reflect.Value, error)) int {
 		}
 	}
 
-	err = invoke(fn, args)
+	if !req.Again {
+		return ch.done(invoke(fn, args), "")
+	}
+	// A gated call can be made again in this process (protocol.go, "Again").
+	for {
+		before := runtime.NumGoroutine()
+		err := invoke(fn, args)
+		status := ch.done(err, leftBehind(before))
+		if !ch.again(req) {
+			return status
+		}
+		// As a fresh worker would: the function found and the arguments
+		// rebuilt anew (a notebook function's declarations interpreted
+		// again, its package-level variables as declared).
+		if fn, args, err = prepare(find, req.Call); err != nil {
+			ch.send(report{Err: err.Error()})
+			return exitNotMade
+		}
+	}
+}
+
+// done reports the end of a call that returned err, with what it left
+// behind, and returns the exit status it makes.
+func (c *channel) done(err error, left string) int {
 	var pe *PanicError
 	switch {
 	case err == nil:
-		ch.send(report{Done: true})
+		c.send(report{Done: true, Left: left})
 		return exitReturned
 	case errors.As(err, &pe):
-		ch.send(report{Done: true, Panic: fmt.Sprint(pe.Value)})
+		c.send(report{Done: true, Panic: fmt.Sprint(pe.Value), Left: left})
 	default:
-		ch.send(report{Done: true, Err: err.Error()})
+		c.send(report{Done: true, Err: err.Error(), Left: left})
 	}
 	return exitFailed
+}
+
+// leftWait bounds how long a call's goroutines may take to end after it
+// returned before they count as left behind.
+const leftWait = 20 * time.Millisecond
+
+// leftBehind says what a call left running that a fresh process would not
+// have: its goroutines, if more are running than the before it started
+// with ("" if none). Goroutines that are ending get leftWait to end.
+func leftBehind(before int) string {
+	deadline := time.Now().Add(leftWait)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine() - before; n > 0 {
+		return fmt.Sprintf("%d goroutine(s) it started still run", n)
+	}
+	return ""
+}
+
+// again waits for the pool's next message after a gated call's Done: true
+// for an Again, false when the pool ends the run (its request pipe ends)
+// or says nothing within req.StartWithin.
+func (c *channel) again(req request) bool {
+	var m again
+	return c.receive(&m, req.StartWithin) == nil && m.Again
 }
 
 // prepare finds call's function and rebuilds its arguments.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,13 +18,16 @@ const gateWait = 20 * time.Second
 
 // A GatedRun is a run started by Start: one worker process per task, each
 // held at every system call on the watched files until its Gate lets the
-// call go. It goes on until every call has returned, or Kill.
+// call go. Its calls go on until each has returned, or Kill. A run started
+// by StartRepeatable then stays, for Again to make them all once more in
+// the same processes, until Kill ends it.
 type GatedRun struct {
 	Workers []*Worker // one per task, in order
 
 	cancel context.CancelFunc
 	st     *starter
 	all    chan struct{} // closed once every worker has exited and its gate is closed
+	again  bool          // started by StartRepeatable
 }
 
 // A Worker is one task's process in a GatedRun.
@@ -32,20 +36,49 @@ type Worker struct {
 	PID  int        // the worker's process id
 	Gate *gate.Gate // its gate: the held calls arrive on Gate.Calls()
 
-	job   *processJob
-	start time.Time
-	done  chan struct{}
-	res   Result
+	job  *processJob
+	gone chan struct{} // closed once the process has exited and its gate is closed
+
+	mu     sync.Mutex
+	start  time.Time
+	done   chan struct{} // this run's: closed when its call has ended
+	ended  bool          // done is closed
+	res    Result        // this run's, once ended
+	left   string        // what this run's call left running (report.Left)
+	exited bool
 }
 
-// Done is closed when the worker has exited (its call returned, failed, or
-// it was killed) and its gate is closed.
-func (w *Worker) Done() <-chan struct{} { return w.done }
+// Done is closed when the worker's current call has ended: it returned or
+// failed, or the worker died or was killed (for a run made by Start, once
+// the worker has exited). After Again, it is the new call's.
+func (w *Worker) Done() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.done
+}
 
-// Result is the call's outcome; valid once Done is closed.
+// Result is the current call's outcome, once Done is closed.
 func (w *Worker) Result() Result {
-	<-w.done
+	<-w.Done()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return w.res
+}
+
+// finish ends the current call with err (nil: it returned nil), unless it
+// has ended already.
+func (w *Worker) finish(err error, left string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return
+	}
+	w.ended, w.left = true, left
+	w.res = Result{Call: w.Call, PID: w.PID, Elapsed: time.Since(w.start)}
+	if err != nil {
+		w.res.Err = &TaskError{Call: w.Call, PID: w.PID, Err: err}
+	}
+	close(w.done)
 }
 
 // Start starts one worker process per task, gated: each installs the gate
@@ -62,6 +95,21 @@ func (w *Worker) Result() Result {
 // them by the pool's Timeout: ctx ends the run (every worker killed), or
 // Kill does; Wait waits for the end. The pool needs one process per task.
 func (p *Pool) Start(ctx context.Context, watch []string, tasks ...Task) (*GatedRun, error) {
+	return p.start(ctx, watch, tasks, false)
+}
+
+// StartRepeatable is Start for calls to be made more than once: each
+// worker stays when its call has ended (Worker.Done), for GatedRun.Again
+// to make the call again in the same process, until Kill (or Wait) ends
+// the run. Use it to run the same calls many times under different
+// schedules (the stepper's Every): a process start is most of a short
+// call's cost. protocol.go says what a worker does between its calls, and
+// why the next call runs as in a fresh process.
+func (p *Pool) StartRepeatable(ctx context.Context, watch []string, tasks ...Task) (*GatedRun, error) {
+	return p.start(ctx, watch, tasks, true)
+}
+
+func (p *Pool) start(ctx context.Context, watch []string, tasks []Task, again bool) (*GatedRun, error) {
 	s, err := p.settings(len(tasks))
 	if err != nil {
 		return nil, err
@@ -93,12 +141,12 @@ func (p *Pool) Start(ctx context.Context, watch []string, tasks ...Task) (*Gated
 	defer lineR.Close()
 	defer lineW.Close()
 
-	r := &GatedRun{cancel: cancel, st: newStarter(), all: make(chan struct{})}
+	r := &GatedRun{cancel: cancel, st: newStarter(), all: make(chan struct{}), again: again}
 	out := newOutput(s)
 	r.Workers = make([]*Worker, len(calls))
 	for i, c := range calls {
-		j := &processJob{c: c, s: s, starter: r.st, out: out, line: lineR, barrier: barrier, gated: true}
-		r.Workers[i] = &Worker{Call: c.text, job: j, done: make(chan struct{})}
+		j := &processJob{c: c, s: s, starter: r.st, out: out, line: lineR, barrier: barrier, gated: true, again: again}
+		r.Workers[i] = &Worker{Call: c.text, job: j, done: make(chan struct{}), gone: make(chan struct{})}
 	}
 
 	// Get every worker ready, then gated, all at once.
@@ -125,7 +173,7 @@ func (p *Pool) Start(ctx context.Context, watch []string, tasks ...Task) (*Gated
 	}
 	go func() {
 		for _, w := range r.Workers {
-			<-w.done
+			<-w.gone
 		}
 		r.st.stop()
 		close(r.all)
@@ -167,16 +215,71 @@ func (w *Worker) begin(ctx context.Context, watch []string) error {
 	}
 }
 
-// run waits for the call's end (or kills the worker when ctx ends), then
-// closes its gate.
+// run follows the worker's calls (each reported Done) until it exits, or
+// kills it when ctx ends; then closes its gate.
 func (w *Worker) run(ctx context.Context) {
-	err := w.job.run(ctx)
-	w.res = Result{Call: w.Call, PID: w.PID, Elapsed: time.Since(w.start)}
-	if err != nil {
-		w.res.Err = &TaskError{Call: w.Call, PID: w.PID, Err: err}
+	j := w.job
+	reports := j.reports
+	defer func() {
+		w.Gate.Close()
+		w.mu.Lock()
+		w.exited = true
+		w.mu.Unlock()
+		close(w.gone)
+	}()
+	// A call that may be made again ends at its Done; any other at the
+	// worker's exit, as a Run's does (its exit status counts too).
+	var done *report
+	for {
+		select {
+		case r, ok := <-reports:
+			if !ok {
+				reports = nil // the worker's end closed: it is exiting
+				continue
+			}
+			if r.Done && j.again {
+				w.finish(doneErr(r), r.Left)
+			} else if r.Done {
+				done = &r
+			}
+		case <-j.exited:
+			var last *report
+			j.drainReports(&last)
+			j.close()
+			if last != nil && j.again {
+				w.finish(doneErr(*last), last.Left) // before exit: its own outcome
+			} else if last != nil {
+				done = last
+			}
+			w.exit(j.outcome(done))
+			return
+		case <-ctx.Done():
+			j.kill()
+			w.exit(fmt.Errorf("killed: %w", context.Cause(ctx)))
+			return
+		}
 	}
-	w.Gate.Close()
-	close(w.done)
+}
+
+// exit marks the worker exited, then ends its current call with err
+// unless it has ended: in that order, so that Again never finds it ended
+// and not exited once it has gone.
+func (w *Worker) exit(err error) {
+	w.mu.Lock()
+	w.exited = true
+	w.mu.Unlock()
+	w.finish(err, "")
+}
+
+// doneErr is the error of a call a Done report ends.
+func doneErr(r report) error {
+	switch {
+	case r.Panic != "":
+		return &PanicError{Value: r.Panic}
+	case r.Err != "":
+		return errors.New(r.Err)
+	}
+	return nil
 }
 
 // end kills and reaps a worker that will not run (Start failed).
@@ -185,8 +288,59 @@ func (w *Worker) end() {
 		w.job.kill()
 	}
 	w.Gate.Close()
-	w.res = Result{Call: w.Call, PID: w.PID, Err: &TaskError{Call: w.Call, PID: w.PID, Err: ErrNotStarted}}
-	close(w.done)
+	w.finish(ErrNotStarted, "")
+	w.exited = true
+	close(w.gone)
+}
+
+// ErrNotAgain is the error of an Again that cannot make the calls again in
+// the same processes as in fresh ones: start a new run instead.
+var ErrNotAgain = errors.New("pool: the run cannot be made again in the same processes")
+
+// Again makes every worker's call again, in the same processes, once every
+// call of the run has ended: each worker finds the function and rebuilds
+// the arguments anew, as a fresh one would, and makes the call, held at
+// the gate like the first (protocol.go has what a worker does between
+// calls). It returns once every worker was told; each new call's end is
+// Done, its outcome Result, as before.
+//
+// It refuses (ErrNotAgain, saying why) a run whose calls have not all
+// ended, a worker that has exited, and a call that left something behind
+// that the next could meet, so that the next call could not run as in a
+// fresh process: goroutines still running, a watched file still open (a
+// lock still held through it). The run is left as it was: Kill it.
+func (r *GatedRun) Again() error {
+	if !r.again {
+		return fmt.Errorf("%w: started by Start, not StartRepeatable", ErrNotAgain)
+	}
+	for _, w := range r.Workers {
+		w.mu.Lock()
+		ended, exited, left := w.ended, w.exited, w.left
+		w.mu.Unlock()
+		switch {
+		case !ended:
+			return fmt.Errorf("%w: %s has not returned", ErrNotAgain, w.Call)
+		case exited:
+			return fmt.Errorf("%w: %s: the worker has exited", ErrNotAgain, w.Call)
+		case left != "":
+			return fmt.Errorf("%w: %s: %s", ErrNotAgain, w.Call, left)
+		}
+		open, err := w.Gate.Open()
+		if err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrNotAgain, w.Call, err)
+		}
+		if len(open) > 0 {
+			return fmt.Errorf("%w: %s left %s open", ErrNotAgain, w.Call, strings.Join(open, " and "))
+		}
+	}
+	for _, w := range r.Workers {
+		w.mu.Lock()
+		w.done, w.ended, w.left, w.res = make(chan struct{}), false, "", Result{}
+		w.start = time.Now()
+		w.mu.Unlock()
+		w.job.send(again{Again: true})
+	}
+	return nil
 }
 
 // Kill kills every worker of the run (and what each started) and waits
@@ -196,19 +350,23 @@ func (r *GatedRun) Kill() {
 	<-r.all
 }
 
-// Wait waits, at most d, until every call has returned or failed, and
-// returns their results; at the bound it kills the workers and says so.
+// Wait waits, at most d, until every call has returned or failed, then
+// ends the run (its workers killed: the calls have ended) and returns the
+// calls' results; at the bound it kills the workers and says so.
 func (r *GatedRun) Wait(d time.Duration) ([]Result, error) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	var late error
-	select {
-	case <-r.all:
-	case <-t.C:
-		late = fmt.Errorf("pool: the gated run was still going after %v: its workers were killed", d)
-		r.Kill()
+wait:
+	for _, w := range r.Workers {
+		select {
+		case <-w.Done():
+		case <-t.C:
+			late = fmt.Errorf("pool: the gated run was still going after %v: its workers were killed", d)
+			break wait
+		}
 	}
-	r.cancel()
+	r.Kill()
 	results := make([]Result, len(r.Workers))
 	for i, w := range r.Workers {
 		results[i] = w.Result()

@@ -21,6 +21,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"reflect"
@@ -37,9 +40,56 @@ func isWorker() bool {
 	return len(os.Args) == 2 && os.Args[1] == "worker"
 }
 
-// serveWorker serves the one call a pool sends and returns the exit status.
+// serveWorker serves the call a pool sends (and, for a gated run made
+// again, the same call again) and returns the exit status.
 func serveWorker() int {
-	return pool.Serve(findFunc)
+	f := &finder{}
+	return pool.Serve(f.find)
+}
+
+// A finder is findFunc that keeps what it found for a call made again
+// (pool.GatedRun.Again, which the stepper's Every makes hundreds of times):
+// interpreting the notebook's declarations is most of such a call's cost.
+// It keeps a notebook function only if its declarations declare no
+// package-level variable: then nothing a call does can change what they
+// define (functions, types, constants, imports), and the kept function is
+// what a new interpreter would make. With a variable, the declarations are
+// interpreted again, in a new interpreter, so that every call finds the
+// variables as declared, as in a fresh process.
+type finder struct {
+	key string
+	fn  reflect.Value
+}
+
+func (f *finder) find(c pool.Call) (reflect.Value, error) {
+	key := c.Func + "\x00" + strings.Join(c.Decls, "\x00")
+	if f.fn.IsValid() && key == f.key {
+		return f.fn, nil
+	}
+	fn, err := findFunc(c)
+	f.key, f.fn = "", reflect.Value{}
+	if err == nil && len(c.Decls) > 0 && noVariables(c.Decls) {
+		f.key, f.fn = key, fn
+	}
+	return fn, err
+}
+
+// noVariables says whether the declarations surely declare no
+// package-level variable: each parses as Go, with no var declaration.
+func noVariables(decls []string) bool {
+	fset := token.NewFileSet()
+	for _, src := range decls {
+		file, err := parser.ParseFile(fset, "", "package p\n"+src, parser.SkipObjectResolution)
+		if err != nil {
+			return false
+		}
+		for _, d := range file.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // findFunc finds the function a call names: a notebook function (the call
