@@ -34,7 +34,7 @@ func Lowest(what string, predicted int64, work func(maxCount int, filename strin
 	}
 	sum, err := stepper.Every(work, []int{1, 1}, filename, stepper.Output(io.Discard, io.Discard))
 	if err != nil {
-		return fmt.Errorf("%s: the stepper could not run %s: %w", what, name, err)
+		return fmt.Errorf("%s: the stepper cannot step %s: %w", what, name, err)
 	}
 	finals := slices.Sorted(maps.Keys(sum.Finals))
 	if len(finals) == 0 || finals[len(finals)-1] == 0 {
