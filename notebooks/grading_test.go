@@ -142,10 +142,10 @@ func TestGradingHoles(t *testing.T) {
 	// 3000, within "at most 3000", and must still fail, saying why.
 	t.Run("one process", func(t *testing.T) {
 		const name = "1-file-writing-conflicts.ipynb"
-		src := `remove("parallel.txt")
+		src := `os.RemoveAll("parallel.txt")
 var p *pool.Pool
 p = pool.New(1)
-check(p.Map(work, []int{1000, 2000}, "parallel.txt"))
+p.Map(work, []int{1000, 2000}, "parallel.txt")
 `
 		cells := runHandIn(t, k, name, handIn(t, name, nil, map[string]string{"ex2-parallel": src}, "test-ex2"))
 		failsWith(t, cells, "test-ex2", "p runs 1 process at a time|nothing races|pool.New(2)", "")
@@ -162,6 +162,39 @@ resetSchedule = "A read, B read, A write, B write"
 		cells := runHandIn(t, k, name, handIn(t, name, nil, map[string]string{"ex1c-reset": src}, "test-ex1c"))
 		passes(t, cells, "test-ex1b")
 		failsWith(t, cells, "test-ex1c", "no read in resetSchedule found the file empty", "")
+	})
+
+	// Exercise 6b: a prediction is checked against what the stepper sees
+	// in every schedule of the student's own functions, not a constant:
+	// lockApart written right but predicted to keep both increments fails,
+	// and the message says what the stepper saw.
+	t.Run("prediction against the stepper", func(t *testing.T) {
+		const name = "2-locking-files.ipynb"
+		raw, err := os.ReadFile(filepath.Join("source", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nb struct {
+			Cells []struct {
+				ID     string   `json:"id"`
+				Source []string `json:"source"`
+			} `json:"cells"`
+		}
+		if err := json.Unmarshal(raw, &nb); err != nil {
+			t.Fatal(err)
+		}
+		src := ""
+		for _, c := range nb.Cells {
+			if c.ID == "wrong-funcs" {
+				src = strings.Join(c.Source, "")
+			}
+		}
+		wrong := strings.Replace(src, "predictApart = 1 ", "predictApart = 2 ", 1)
+		if wrong == src {
+			t.Fatalf("wrong-funcs has no line %q:\n%s", "predictApart = 1 ", src)
+		}
+		cells := runHandIn(t, k, name, handIn(t, name, nil, map[string]string{"wrong-funcs": wrong}, "test-wrong"))
+		failsWith(t, cells, "test-wrong", "predictApart is 2, not what happens|the stepper ran lockApart in every schedule|the lowest is 1", "predictWriteOnly|predictEach")
 	})
 
 	// Exercise 14 left blank after 12 and 13 were done and the five racy

@@ -149,7 +149,7 @@ func TestGrade(t *testing.T) {
 	})
 	// A blank copy whose test cell was rewritten to pass, and another deleted.
 	editCell(t, filepath.Join(nbs, "student", nb1), filepath.Join(subs, "edited", "tmp.ipynb"), "test-ex1", func(string) string {
-		return `show("Exercise 1: tests passed")`
+		return `fmt.Println("Exercise 1: tests passed")`
 	})
 	editCell(t, filepath.Join(subs, "edited", "tmp.ipynb"), filepath.Join(subs, "edited", nb1), "test-ex2", nil)
 	os.Remove(filepath.Join(subs, "edited", "tmp.ipynb"))

@@ -26,6 +26,25 @@ func ExampleWork() {
 	// 1000 <nil>
 }
 
+// A notebook cell ends with PrintCount to show a run's result, or why
+// there is none.
+func ExamplePrintCount() {
+	dir, _ := os.MkdirTemp("", "counter")
+	defer os.RemoveAll(dir)
+	wd, _ := os.Getwd()
+	os.Chdir(dir) // a notebook's files are in its folder
+	defer os.Chdir(wd)
+
+	fmt.Println(workbook.PrintCount("serial.txt") != nil) // no file yet: an error
+	os.WriteFile("serial.txt", []byte("1000\n"), 0o644)
+	if err := workbook.PrintCount("serial.txt"); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// true
+	// serial.txt holds 1000
+}
+
 // Exercise 4: with the lock held for each call, calls running at the same
 // time (here goroutines; in the workbook processes) take turns, and the
 // count is exact.

@@ -23,6 +23,19 @@ func ReadCount(filename string) (int, error) {
 	return n, nil
 }
 
+// PrintCount prints the count in filename, "parallel.txt holds 1412", and
+// returns nil, or returns ReadCount's error without printing: end a
+// notebook cell with it to show a run's result, and the kernel shows the
+// error (a missing or unparsable file) when there is one.
+func PrintCount(filename string) error {
+	n, err := ReadCount(filename)
+	if err != nil {
+		return err
+	}
+	fmt.Println(filename, "holds", n)
+	return nil
+}
+
 // ParseCount parses what a counter file holds: a decimal number, written
 // by Work as the number and a newline, with any white space around it
 // allowed. text is the contents trimmed, for messages ("" for an empty
