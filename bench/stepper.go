@@ -17,6 +17,7 @@ import (
 	"github.com/golocks/golocks/course/chart"
 	"github.com/golocks/golocks/course/stepper"
 	"github.com/golocks/golocks/course/workbook"
+	"github.com/golocks/golocks/internal/procfs"
 )
 
 // The stepper's speed and memory goals: what a student waits for in the
@@ -199,13 +200,8 @@ func memoryNow() (heap, rss uint64) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	heap = m.HeapAlloc
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseUint(f[1], 10, 64)
-				rss = kb << 10
-			}
-		}
+	if st, err := procfs.SelfStatus(); err == nil {
+		rss = st.RSS
 	}
 	return heap, rss
 }

@@ -26,6 +26,7 @@ type Status struct {
 	Name    string // the command name, as in /proc/PID/comm
 	UID     int    // the real uid
 	Threads int    // the number of threads
+	RSS     uint64 // the resident set, in bytes (VmRSS; 0 for a kernel thread)
 }
 
 // ReadStatus reads /proc/PID/status.
@@ -60,6 +61,11 @@ func readStatus(path string) (Status, error) {
 			}
 		case "Threads":
 			st.Threads, _ = strconv.Atoi(string(v))
+		case "VmRSS": // "1234 kB"
+			if f := bytes.Fields(v); len(f) > 0 {
+				kb, _ := strconv.ParseUint(string(f[0]), 10, 64)
+				st.RSS = kb << 10
+			}
 		}
 	}
 	if st.UID < 0 {

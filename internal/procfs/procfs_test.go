@@ -25,6 +25,11 @@ func TestSelf(t *testing.T) {
 	if self, err := procfs.SelfStatus(); err != nil || self.UID != st.UID || self.Name != st.Name {
 		t.Errorf("SelfStatus = %+v, %v; want %+v", self, err, st)
 	}
+	// A running Go program's resident set: at least its heap's first
+	// arena page, well under its virtual size.
+	if st.RSS < 1<<16 || st.RSS%1024 != 0 {
+		t.Errorf("ReadStatus(self).RSS = %d bytes; want the VmRSS line, in whole KiB", st.RSS)
+	}
 	sa, err := procfs.ReadStat(pid)
 	if err != nil {
 		t.Fatal(err)
