@@ -25,8 +25,8 @@ func TestSelf(t *testing.T) {
 	if self, err := procfs.SelfStatus(); err != nil || self.UID != st.UID || self.Name != st.Name {
 		t.Errorf("SelfStatus = %+v, %v; want %+v", self, err, st)
 	}
-	// A running Go program's resident set: at least its heap's first
-	// arena page, well under its virtual size.
+	// A running Go program's resident set is never under 64 KiB, and
+	// VmRSS counts whole KiB.
 	if st.RSS < 1<<16 || st.RSS%1024 != 0 {
 		t.Errorf("ReadStatus(self).RSS = %d bytes; want the VmRSS line, in whole KiB", st.RSS)
 	}
