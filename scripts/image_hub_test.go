@@ -355,21 +355,7 @@ func TestImageHub(t *testing.T) {
 			*ready = m.Servers[""].Ready
 			return nil
 		}, func(ready *bool) bool { return *ready })
-		out, err := exec.Command("podman", "top", h.container(user), "hpid").Output()
-		if err != nil {
-			t.Fatalf("podman top: %v", err)
-		}
-		procs := map[int][]byte{}
-		for _, f := range strings.Fields(string(out)) {
-			if pid, err := strconv.Atoi(f); err == nil {
-				if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil {
-					procs[pid] = b
-				}
-			}
-		}
-		if len(procs) == 0 {
-			t.Fatalf("no processes in the running container:\n%s", out)
-		}
+		procs := (&container{name: h.container(user)}).hostProcesses(t)
 		h.stop(t)
 		if left := h.containers(t); len(left) > 0 {
 			t.Errorf("the hub stopped, yet its containers are left: %v", left)
