@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -73,7 +72,7 @@ func Serve(find func(Call) (reflect.Value, error)) int {
 	}
 	// A gated call can be made again in this process (protocol.go, "Again").
 	for {
-		before := runtime.NumGoroutine()
+		before := goroutineIDs()
 		err := invoke(fn, args)
 		status := ch.done(err, leftBehind(before))
 		if !ch.again(req) {
@@ -103,24 +102,6 @@ func (c *channel) done(err error, left string) int {
 		c.send(report{Done: true, Err: err.Error(), Left: left})
 	}
 	return exitFailed
-}
-
-// leftWait bounds how long a call's goroutines may take to end after it
-// returned before they count as left behind.
-const leftWait = 20 * time.Millisecond
-
-// leftBehind says what a call left running that a fresh process would not
-// have: its goroutines, if more are running than the before it started
-// with ("" if none). Goroutines that are ending get leftWait to end.
-func leftBehind(before int) string {
-	deadline := time.Now().Add(leftWait)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if n := runtime.NumGoroutine() - before; n > 0 {
-		return fmt.Sprintf("%d goroutine(s) it started still run", n)
-	}
-	return ""
 }
 
 // again waits for the pool's next message after a gated call's Done: true
