@@ -112,24 +112,21 @@ func TestInterruptedCellEndsWait(t *testing.T) {
 	// The wait interrupted above left the process's waiter in flock(2): it
 	// gets the lock now and, with nobody queued, lets go at once. Until it
 	// has, the lock is busy, and a wait in this interrupted cell would end
-	// at once; so wait (bounded) until the lock is free, then take it.
+	// at once. flock(2) hands a released lock to nobody in particular: the
+	// waiter may take it only after another try (the holder's, say) has
+	// taken and dropped it. So try (once each time: a try is no wait, and
+	// no interrupt ends it) until the lock is ours, bounded.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		ok, err := holder.TryLock()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			if err := holder.Unlock(); err != nil {
-				t.Fatal(err)
-			}
+		err := l.LockTimeout(0)
+		if err == nil {
 			break
+		}
+		if !errors.Is(err, filelock.ErrTimeout) {
+			t.Fatal(err)
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the process's waiter kept the lock after its holder let go")
 		}
-	}
-	if err := l.LockTimeout(5 * time.Second); err != nil {
-		t.Fatal(err)
 	}
 	if err := l.LockTimeout(time.Minute); !errors.Is(err, cell.ErrInterrupted) {
 		t.Errorf("in-process wait in an interrupted cell: %v, want cell.ErrInterrupted", err)
