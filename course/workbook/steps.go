@@ -126,12 +126,7 @@ func plural(n int, one, many string) string {
 // and returns them in the order they began, named (Who) and marked
 // (Replaced, Overwritten). Use it after the processes are done.
 func ReadSteps(path string) ([]Step, error) {
-	var steps []Step
-	err := readLines(path, "read steps", func(line string) error {
-		s, err := parseStep(line)
-		steps = append(steps, s)
-		return err
-	})
+	steps, err := readRecords(path, "read steps", parseStep)
 	if err != nil {
 		return nil, err
 	}

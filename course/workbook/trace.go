@@ -34,12 +34,7 @@ type Span struct {
 // they were appended (roughly by End), each process named (Who) in the
 // order of its first span's start. Use it after the workers finish.
 func ReadTrace(path string) ([]Span, error) {
-	var spans []Span
-	err := readLines(path, "read trace", func(line string) error {
-		s, err := parseSpan(line)
-		spans = append(spans, s)
-		return err
-	})
+	spans, err := readRecords(path, "read trace", parseSpan)
 	if err != nil {
 		return nil, err
 	}
@@ -64,28 +59,31 @@ func ReadTrace(path string) ([]Span, error) {
 	return spans, nil
 }
 
-// readLines calls each for every line of the file at path that is not
-// blank, trimmed; what says what is being read, for errors, which also
-// name the line.
-func readLines(path, what string, each func(line string) error) error {
+// readRecords parses every line of the file at path that is not blank,
+// trimmed, with parse, and returns the records in the file's order; what
+// says what is being read, for errors, which also name the line.
+func readRecords[T any](path, what string, parse func(line string) (T, error)) ([]T, error) {
 	data, err := regular.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
+	var records []T
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
 			continue
 		}
-		if err := each(line); err != nil {
-			return fmt.Errorf("%s %s: line %d: %w", what, path, n, err)
+		r, err := parse(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: line %d: %w", what, path, n, err)
 		}
+		records = append(records, r)
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s %s: %w", what, path, err)
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
 	}
-	return nil
+	return records, nil
 }
 
 // parseSpan parses "pid startUnixNano endUnixNano [count]".
