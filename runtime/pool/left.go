@@ -21,8 +21,11 @@ const leftWait = 20 * time.Millisecond
 // the pool's last message) ends while the call runs, and one the call
 // started goes on: the count is the same, and what the call left behind
 // went unseen.
+//
+// It runs before and after every call Again may repeat: a worker has a
+// handful of goroutines, whose stacks fit the first buffer.
 func goroutineIDs() map[uint64]bool {
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, 8<<10)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
